@@ -1,0 +1,331 @@
+"""The tables of the SQL store (SQLAlchemy Core), portable across SQLite, PostgreSQL and MySQL.
+
+:func:`build_metadata` returns a fresh :class:`~sqlalchemy.MetaData` and the :class:`Tables`
+on it; nothing is registered globally, so a host application can call it with its own prefix and
+schema and include the metadata in its Alembic migrations.
+
+Portability rules followed here: every ``String`` has a length (MySQL needs one for
+``VARCHAR``/indexes); dates are ``Date``; timestamps are naive UTC ``DateTime`` columns behind
+:class:`UTCDateTime`, which accepts and returns timezone-aware values (microsecond precision on
+MySQL too); JSON is stored as text (:class:`JSONText`); no partial indexes; every constraint and
+index has an explicit name of at most 63 characters (PostgreSQL's limit). Key and code columns
+use a binary collation (``"C"`` on PostgreSQL, ``utf8mb4_bin`` for MySQL tables) so that ordering
+and prefix comparisons behave exactly like Python string comparison.
+
+The one-active-record-per-ID-number rule is enforced by the database itself on every dialect:
+``persons.active_id_number`` holds the ID number while the person is active and NULL otherwise,
+under a UNIQUE constraint (NULLs never collide).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects import mysql
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+__all__ = [
+    "MAX_IDENTIFIER_LENGTH",
+    "MAX_PREFIX_LENGTH",
+    "JSONText",
+    "Tables",
+    "UTCDateTime",
+    "build_metadata",
+]
+
+#: Longest identifier we create (PostgreSQL truncates at 63 bytes, MySQL allows 64).
+MAX_IDENTIFIER_LENGTH = 63
+#: Longest accepted table-name prefix (keeps every generated name within the limit).
+MAX_PREFIX_LENGTH = 20
+
+_PREFIX_RE = re.compile(r"[a-z_][a-z0-9_]*")
+_MYSQL_TABLE_OPTIONS: dict[str, Any] = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+}
+
+# Column lengths (characters). Values longer than these are refused with DataTooLongError.
+ID_LENGTH = 36  # UUID text form
+CODE_LENGTH = 12  # division code
+UNIT_KEY_LENGTH = 24  # "<12 digits>@YYYY-MM-DD"
+NAME_LENGTH = 100
+ADDRESS_LENGTH = 255
+TEXT_LENGTH = 200
+ENUM_LENGTH = 32
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp stored as naive UTC (portable to every dialect).
+
+    Binding a naive datetime raises ``ValueError``; results are aware datetimes in UTC.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """``DATETIME(6)`` on MySQL/MariaDB (microseconds), plain ``DateTime`` elsewhere."""
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(DateTime())
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Convert an aware datetime to naive UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Mark a stored naive UTC value as UTC."""
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class JSONText(TypeDecorator[Any]):
+    """JSON-ready data stored as text (``MEDIUMTEXT`` on MySQL/MariaDB)."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """``MEDIUMTEXT`` on MySQL/MariaDB (``TEXT`` is only 64 KB there)."""
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.MEDIUMTEXT())
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
+        """Serialise to compact JSON (non-ASCII kept as is)."""
+        if value is None:
+            return None
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Any:
+        """Parse the stored JSON text."""
+        return None if value is None else json.loads(value)
+
+
+def _key(length: int) -> TypeEngine[str]:
+    """A key/code column: binary collation on PostgreSQL (MySQL tables are ``utf8mb4_bin``)."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+@attrs.frozen
+class Tables:
+    """The tables of one SQL store (one prefix and schema).
+
+    Attributes:
+        units: one row per unit version, keyed by :func:`minzu_core.ports.unit_key`.
+        unit_changes: recorded unit changes (``seq`` keeps insertion order for equal dates).
+        unit_change_successors: the successor codes of each change, in order.
+        persons: ledger records (``active_id_number`` enforces one active record per number).
+        residences: residence episodes of persons (deleted with their person).
+        history: the change history, one row per (entity_type, entity_id, version).
+    """
+
+    units: Table
+    unit_changes: Table
+    unit_change_successors: Table
+    persons: Table
+    residences: Table
+    history: Table
+
+    def all(self) -> tuple[Table, ...]:
+        """Every table, parents before children."""
+        return (
+            self.units,
+            self.unit_changes,
+            self.unit_change_successors,
+            self.persons,
+            self.residences,
+            self.history,
+        )
+
+
+def _check_prefix(prefix: str) -> None:
+    if prefix and (len(prefix) > MAX_PREFIX_LENGTH or not _PREFIX_RE.fullmatch(prefix)):
+        raise ValueError(
+            f"table prefix must match [a-z_][a-z0-9_]* and have at most "
+            f"{MAX_PREFIX_LENGTH} characters"
+        )
+
+
+def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[MetaData, Tables]:
+    """Build the store's tables on a new ``MetaData``.
+
+    Args:
+        prefix: prepended to every table, constraint and index name (lowercase letters, digits
+            and ``_``, at most 20 characters; may be empty).
+        schema: the database schema the tables live in (PostgreSQL schema / MySQL database);
+            ``None`` for the connection's default.
+
+    Returns:
+        ``(metadata, tables)``.
+    """
+    _check_prefix(prefix)
+    md = MetaData(schema=schema)
+    p = prefix
+
+    def fk(table: str, column: str) -> str:
+        return f"{schema}.{p}{table}.{column}" if schema else f"{p}{table}.{column}"
+
+    units = Table(
+        f"{p}units",
+        md,
+        Column("unit_key", _key(UNIT_KEY_LENGTH), nullable=False),
+        Column("code", _key(CODE_LENGTH), nullable=False),
+        Column("valid_from", Date, nullable=True),
+        Column("valid_to", Date, nullable=True),
+        Column("name", String(NAME_LENGTH), nullable=False),
+        Column("level", String(ENUM_LENGTH), nullable=False),
+        Column("kind", String(ENUM_LENGTH), nullable=False),
+        Column("urban_rural_code", String(3), nullable=True),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("unit_key", name=f"pk_{p}units"),
+        Index(f"ix_{p}units_code", "code"),
+        Index(f"ix_{p}units_level_code", "level", "code"),
+        **_MYSQL_TABLE_OPTIONS,
+    )
+    unit_changes = Table(
+        f"{p}unit_changes",
+        md,
+        Column("seq", Integer, autoincrement=True, nullable=False),
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column("kind", String(ENUM_LENGTH), nullable=False),
+        Column("effective", Date, nullable=False),
+        Column("code", _key(CODE_LENGTH), nullable=False),
+        Column("old_name", String(NAME_LENGTH), nullable=True),
+        Column("new_name", String(NAME_LENGTH), nullable=True),
+        Column("note", Text, nullable=False),
+        PrimaryKeyConstraint("seq", name=f"pk_{p}unit_changes"),
+        UniqueConstraint("id", name=f"uq_{p}unit_changes_id"),
+        Index(f"ix_{p}unit_changes_code", "code"),
+        **_MYSQL_TABLE_OPTIONS,
+    )
+    unit_change_successors = Table(
+        f"{p}unit_change_successors",
+        md,
+        Column(
+            "change_id",
+            _key(ID_LENGTH),
+            ForeignKey(
+                fk("unit_changes", "id"), ondelete="CASCADE", name=f"fk_{p}unit_change_succ_change"
+            ),
+            nullable=False,
+        ),
+        Column("position", Integer, nullable=False),
+        Column("code", _key(CODE_LENGTH), nullable=False),
+        PrimaryKeyConstraint("change_id", "position", name=f"pk_{p}unit_change_successors"),
+        Index(f"ix_{p}unit_change_succ_code", "code"),
+        **_MYSQL_TABLE_OPTIONS,
+    )
+    persons = Table(
+        f"{p}persons",
+        md,
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column("name", String(NAME_LENGTH), nullable=False),
+        Column("ethnicity", _key(2), nullable=False),
+        Column("id_number", _key(18), nullable=True),
+        Column("active_id_number", _key(18), nullable=True),
+        Column("gender", String(ENUM_LENGTH), nullable=True),
+        Column("birth_date", Date, nullable=True),
+        Column("phone", String(20), nullable=True),
+        Column("has_household", Boolean(), nullable=False),
+        Column("household_code", _key(CODE_LENGTH), nullable=True),
+        Column("household_address", String(ADDRESS_LENGTH), nullable=True),
+        Column("language", String(ENUM_LENGTH), nullable=True),
+        Column("guardian_id", _key(ID_LENGTH), nullable=True),
+        Column("status", String(ENUM_LENGTH), nullable=False),
+        Column("merged_into", _key(ID_LENGTH), nullable=True),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}persons"),
+        UniqueConstraint("active_id_number", name=f"uq_{p}persons_active_id_number"),
+        Index(f"ix_{p}persons_id_number", "id_number"),
+        **_MYSQL_TABLE_OPTIONS,
+    )
+    residences = Table(
+        f"{p}residences",
+        md,
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column(
+            "person_id",
+            _key(ID_LENGTH),
+            ForeignKey(fk("persons", "id"), ondelete="CASCADE", name=f"fk_{p}residences_person"),
+            nullable=False,
+        ),
+        Column("unit_code", _key(CODE_LENGTH), nullable=False),
+        Column("status", String(ENUM_LENGTH), nullable=False),
+        Column("arrival", Date, nullable=False),
+        Column("departure", Date, nullable=True),
+        Column("address", String(ADDRESS_LENGTH), nullable=True),
+        Column("origin", _key(CODE_LENGTH), nullable=True),
+        Column("reason", String(ENUM_LENGTH), nullable=True),
+        Column("occupation", String(NAME_LENGTH), nullable=True),
+        Column("employer", String(TEXT_LENGTH), nullable=True),
+        Column("employer_uscc", _key(18), nullable=True),
+        PrimaryKeyConstraint("id", name=f"pk_{p}residences"),
+        Index(f"ix_{p}residences_unit_arrival", "unit_code", "arrival"),
+        Index(f"ix_{p}residences_person", "person_id"),
+        **_MYSQL_TABLE_OPTIONS,
+    )
+    history = Table(
+        f"{p}history",
+        md,
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column("entity_type", _key(ENUM_LENGTH), nullable=False),
+        Column("entity_id", _key(64), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("at", UTCDateTime(), nullable=False),
+        Column("actor_id", String(128), nullable=False),
+        Column("kind", String(ENUM_LENGTH), nullable=False),
+        Column("reason", Text, nullable=False),
+        Column("snapshot", JSONText(), nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}history"),
+        # Also serves lookups by (entity_type, entity_id): no separate index is needed.
+        UniqueConstraint(
+            "entity_type", "entity_id", "version", name=f"uq_{p}history_entity_version"
+        ),
+        **_MYSQL_TABLE_OPTIONS,
+    )
+    tables = Tables(
+        units=units,
+        unit_changes=unit_changes,
+        unit_change_successors=unit_change_successors,
+        persons=persons,
+        residences=residences,
+        history=history,
+    )
+    _check_identifiers(tables)
+    return md, tables
+
+
+def _check_identifiers(tables: Tables) -> None:
+    names: list[str] = []
+    for table in tables.all():
+        names.append(table.name)
+        names.extend(str(c.name) for c in table.constraints if isinstance(c.name, str))
+        names.extend(str(i.name) for i in table.indexes if isinstance(i.name, str))
+    too_long = [n for n in names if len(n) > MAX_IDENTIFIER_LENGTH]
+    if too_long:  # pragma: no cover - guarded by the prefix length limit
+        raise ValueError(f"identifiers too long: {too_long}")

@@ -1,0 +1,306 @@
+"""Citizen identity numbers (公民身份号码, GB 11643-1999).
+
+18 characters: a 6-digit address code, the 8-digit birth date, a 3-digit sequence (odd = male,
+even = female) and an ISO 7064 MOD 11-2 check character (``0``–``9`` or ``X``).
+
+The hard rules are length, characters, the check character and a real birth date (year 1850 or
+later). python-stdnum's ``stdnum.cn.ric.validate`` also requires the birth year to fall inside
+the years its table says the address code was in use; that rejects real people (everyone under
+360103 born before 1983, Hong Kong 810000 / Macau 820000 residence-permit holders born before
+1997 / 1999, every Taiwan residence-permit number 830000). Here the birthplace is advisory
+information only (:func:`birthplace_advisory`).
+
+Identity numbers are personal data: they never appear in a repr or an exception message; use
+:func:`mask_resident_id` to show one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import re
+from typing import Final
+
+import attrs
+from stdnum.iso7064 import mod_11_2
+
+from minzu_core.errors import ValidationError
+
+__all__ = [
+    "MIN_BIRTH_YEAR",
+    "Gender",
+    "ResidentId",
+    "birthplace_advisory",
+    "is_valid_resident_id",
+    "make_resident_id",
+    "mask_resident_id",
+    "parse_resident_id",
+    "resident_id_check_character",
+]
+
+#: The earliest birth year accepted.
+MIN_BIRTH_YEAR: Final = 1850
+
+_SHAPE: Final = re.compile(r"[0-9]{17}[0-9X]")
+_DIGITS17: Final = re.compile(r"[0-9]{17}")
+
+
+class Gender(enum.Enum):
+    """Gender as encoded in the identity number (性别)."""
+
+    MALE = "male"
+    FEMALE = "female"
+
+    @property
+    def label_zh(self) -> str:
+        """男 or 女."""
+        return "男" if self is Gender.MALE else "女"
+
+    @property
+    def label_en(self) -> str:
+        """Male or Female."""
+        return "Male" if self is Gender.MALE else "Female"
+
+    @classmethod
+    def parse(cls, value: str | Gender, *, field: str = "gender") -> Gender:
+        """Accept 男/女, male/female, M/F (case-insensitive, whitespace stripped).
+
+        Raises:
+            ValidationError: ``code="invalid_gender"``.
+        """
+        if isinstance(value, Gender):
+            return value
+        found = _GENDER_WORDS.get(value.strip().lower()) if isinstance(value, str) else None
+        if found is None:
+            raise ValidationError(
+                "性别无效（应为男或女）",
+                "invalid gender (expected male or female)",
+                code="invalid_gender",
+                field=field,
+            )
+        return found
+
+
+_GENDER_WORDS: Final = {
+    "男": Gender.MALE,
+    "male": Gender.MALE,
+    "m": Gender.MALE,
+    "女": Gender.FEMALE,
+    "female": Gender.FEMALE,
+    "f": Gender.FEMALE,
+}
+
+_REASONS: Final = {
+    "type": ("必须是字符串", "must be a string"),
+    "length": ("应为18位", "must have 18 characters"),
+    "characters": ("前17位应为数字，末位为数字或X", "must be 17 digits and a digit or X"),
+    "check_character": ("校验码不正确", "the check character is wrong"),
+    "birth_date": ("出生日期无效", "the birth date is invalid"),
+    "inconsistent": (
+        "出生日期、性别或地址码与号码不一致",
+        "birth date, gender or address code do not match the number",
+    ),
+    "sequence": ("顺序码应在0–999之间", "the sequence must be 0-999"),
+}
+
+
+def _error(reason: str, field: str) -> ValidationError:
+    zh, en = _REASONS[reason]
+    return ValidationError(
+        f"公民身份号码无效：{zh}",
+        f"invalid resident identity number: {en}",
+        code="invalid_resident_id",
+        field=field,
+        details={"reason": reason},
+    )
+
+
+def resident_id_check_character(first17: str) -> str:
+    """The ISO 7064 MOD 11-2 check character (``0``–``9`` or ``X``) for 17 digits.
+
+    Raises:
+        ValidationError: ``code="invalid_resident_id"`` unless given exactly 17 ASCII digits.
+    """
+    if not isinstance(first17, str):
+        raise _error("type", "id_number")
+    if not _DIGITS17.fullmatch(first17):
+        raise _error("length" if len(first17) != 17 else "characters", "id_number")
+    return str(mod_11_2.calc_check_digit(first17))
+
+
+def _birth_date(number: str) -> datetime.date | None:
+    year, month, day = int(number[6:10]), int(number[10:12]), int(number[12:14])
+    if year < MIN_BIRTH_YEAR:
+        return None
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _gender(number: str) -> Gender:
+    return Gender.MALE if int(number[16]) % 2 else Gender.FEMALE
+
+
+def _problem(number: str) -> str | None:
+    """The reason a normalized string is not a valid number, or None."""
+    if len(number) != 18:
+        return "length"
+    if not _SHAPE.fullmatch(number):
+        return "characters"
+    if mod_11_2.calc_check_digit(number[:17]) != number[17]:
+        return "check_character"
+    if _birth_date(number) is None:
+        return "birth_date"
+    return None
+
+
+def _check_number(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str):
+        raise _error("type", "id_number")
+    reason = _problem(value)
+    if reason is not None:
+        raise _error(reason, "id_number")
+
+
+@attrs.frozen(repr=False)
+class ResidentId:
+    """A valid identity number with the facts it encodes.
+
+    ``repr`` and ``str`` show only the masked number. Construct with :func:`parse_resident_id`;
+    the constructor checks that the fields agree with the number.
+    """
+
+    number: str = attrs.field(validator=_check_number)
+    birth_date: datetime.date
+    gender: Gender
+    address_code: str
+
+    def __attrs_post_init__(self) -> None:
+        if (
+            self.birth_date != _birth_date(self.number)
+            or self.gender is not _gender(self.number)
+            or self.address_code != self.number[:6]
+        ):
+            raise _error("inconsistent", "id_number")
+
+    @property
+    def masked(self) -> str:
+        """The masked number, e.g. ``3601**********0014``."""
+        return mask_resident_id(self.number)
+
+    def __repr__(self) -> str:
+        return f"ResidentId({self.masked!r})"
+
+    def __str__(self) -> str:
+        return self.masked
+
+
+def _normalize(text: str) -> str:
+    return text.strip().upper()
+
+
+def parse_resident_id(text: str, *, field: str = "id_number") -> ResidentId:
+    """Validate an identity number (whitespace stripped, ``x`` upper-cased).
+
+    Raises:
+        ValidationError: ``code="invalid_resident_id"`` with ``details["reason"]`` one of
+            ``"type"``, ``"length"``, ``"characters"``, ``"check_character"``, ``"birth_date"``.
+            The message never contains the number.
+    """
+    if not isinstance(text, str):
+        raise _error("type", field)
+    number = _normalize(text)
+    reason = _problem(number)
+    if reason is not None:
+        raise _error(reason, field)
+    birth_date = _birth_date(number)
+    assert birth_date is not None  # checked by _problem
+    return ResidentId(number, birth_date, _gender(number), number[:6])
+
+
+def is_valid_resident_id(text: object) -> bool:
+    """True if ``text`` is a valid identity number (never raises)."""
+    return isinstance(text, str) and _problem(_normalize(text)) is None
+
+
+def birthplace_advisory(number: str) -> tuple[str, ...]:
+    """Province, prefecture and county names python-stdnum knows for the address code.
+
+    Advisory only: the address code is where the household was registered when the number was
+    issued, and stdnum's table is incomplete. Picks the county name in use in the birth year
+    when the table has several. Never raises; returns ``()`` if nothing is known.
+    """
+    try:
+        normalized = _normalize(number)
+        code = normalized[:6]
+        if not re.fullmatch(r"[0-9]{6}", code):
+            return ()
+        from stdnum import numdb
+
+        info: dict[str, str] = {}
+        for _part, props in numdb.get("cn/loc").info(code):
+            info.update(props)
+        birth = _birth_date(normalized) if _SHAPE.fullmatch(normalized) else None
+        names = [info[k] for k in ("province", "prefecture") if info.get(k)]
+        county = _pick_county(info.get("county", ""), birth.year if birth else None)
+        if county:
+            names.append(county)
+        return tuple(names)
+    except Exception:
+        return ()
+
+
+def _pick_county(field: str, year: int | None) -> str:
+    """From stdnum's ``"[1983-]西湖区,[-1982]郊区"`` form pick the name in use in ``year``."""
+    candidates: list[tuple[str, str, str]] = []
+    for entry in filter(None, field.split(",")):
+        if entry.startswith("[") and "]" in entry:
+            span, name = entry[1:].split("]", 1)
+            start, _, end = span.partition("-")
+            candidates.append((start, end, name))
+        else:
+            candidates.append(("", "", entry))
+    for start, end, name in candidates:
+        if year is None or ((not start or year >= int(start)) and (not end or year <= int(end))):
+            return name
+    return candidates[-1][2] if candidates else ""
+
+
+def mask_resident_id(text: str) -> str:
+    """Mask an identity number: first 4, ten ``*``, last 4 (``3601**********0014``).
+
+    Anything that does not have the 18-character shape is masked entirely (one ``*`` per
+    character), so a malformed number never leaks.
+    """
+    if not isinstance(text, str):
+        return ""
+    number = _normalize(text)
+    if _SHAPE.fullmatch(number):
+        return f"{number[:4]}{'*' * 10}{number[-4:]}"
+    return "*" * len(number)
+
+
+def make_resident_id(address_code: str, birth_date: datetime.date, sequence: int) -> str:
+    """Build a valid number from its parts (for tests and demo data).
+
+    ``address_code`` is 6 digits (not checked against any table), ``sequence`` 0–999 (odd for
+    a man, even for a woman).
+
+    Raises:
+        ValidationError: ``code="invalid_resident_id"`` for a bad part.
+    """
+    if not (isinstance(address_code, str) and re.fullmatch(r"[0-9]{6}", address_code)):
+        raise ValidationError(
+            "地址码应为6位数字",
+            "the address code must have 6 digits",
+            code="invalid_resident_id",
+            field="address_code",
+            details={"reason": "address_code"},
+        )
+    if birth_date.year < MIN_BIRTH_YEAR:
+        raise _error("birth_date", "birth_date")
+    if isinstance(sequence, bool) or not 0 <= sequence <= 999:
+        raise _error("sequence", "sequence")
+    first17 = f"{address_code}{birth_date:%Y%m%d}{sequence:03d}"
+    return first17 + resident_id_check_character(first17)

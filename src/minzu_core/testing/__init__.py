@@ -1,0 +1,25 @@
+"""Public test kit for storage adapters (适配器契约测试).
+
+``StoreContract`` is the contract suite every storage adapter must pass; the hypothesis
+strategies in :mod:`minzu_core.testing.strategies` generate valid and invalid codes, ID numbers,
+units and persons. Both need the ``dev`` extra (pytest, hypothesis).
+
+To prove a third-party adapter, subclass the suite in a test module and provide a fresh, empty
+backend::
+
+    import pytest
+    from minzu_core.testing import StoreContract
+
+    class TestMyStore(StoreContract):
+        @pytest.fixture
+        def store_backend(self):
+            backend = my_adapter.open("mystore://test")
+            yield backend
+            backend.close()
+
+The class is not collected by pytest on its own (its name does not start with ``Test``).
+"""
+
+from minzu_core.testing.contract import StoreContract
+
+__all__ = ["StoreContract"]
