@@ -156,3 +156,27 @@ def test_cattrs_round_trip() -> None:
     assert data["birth_date"] == "1990-01-02"
     assert structure(data, Person) == p
     assert attrs.evolve(p, version=4) != p
+
+
+# -- hypothesis strategies for persons --------------------------------------------------------
+from hypothesis import given  # noqa: E402
+
+from minzu_core.testing.strategies import invalid_person_fields, persons  # noqa: E402
+
+
+@given(persons())
+def test_generated_persons_are_valid_and_round_trip(person: Person) -> None:
+    assert structure(unstructure(person), Person) == person
+    assert person.birth_date is not None
+    if person.id_number is not None:
+        assert person.id_number not in repr(person)
+
+
+@given(invalid_person_fields())
+def test_invalid_person_fields_are_rejected(case: tuple[str, dict[str, object]]) -> None:
+    field, overrides = case
+    args: dict[str, object] = {"name": "马丽", "ethnicity": "03"}
+    args.update(overrides)
+    with pytest.raises(ValidationError) as err:
+        Person(**args)  # type: ignore[arg-type]
+    assert err.value.field == field

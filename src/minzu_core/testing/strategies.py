@@ -1,4 +1,4 @@
-"""Hypothesis strategies for minzu-core's codes and units (需要 hypothesis).
+"""Hypothesis strategies for minzu-core's codes, units and ledger persons (需要 hypothesis).
 
 Valid values are built by the library's own constructors from random parts; invalid ones break
 exactly one rule each, so a test can assert they are all rejected.
@@ -19,14 +19,24 @@ from minzu_core.codes.resident_id import (
     resident_id_check_character,
 )
 from minzu_core.hierarchy import Unit
+from minzu_core.ledger import (
+    LanguageProficiency,
+    MigrationReason,
+    Person,
+    Residence,
+    ResidenceStatus,
+)
 
 __all__ = [
     "STDNUM_REJECTED_ADDRESS_CODES",
     "division_codes",
     "ethnicity_codes",
     "invalid_division_code_texts",
+    "invalid_person_fields",
     "invalid_resident_id_numbers",
     "mobile_phones",
+    "persons",
+    "residences",
     "resident_id_numbers",
     "units",
 ]
@@ -211,4 +221,91 @@ def units(level: Level | None = None, *, with_validity: bool = False) -> st.Sear
         base,
         st.one_of(st.none(), days),
         st.one_of(st.none(), st.integers(1, 20_000)),
+    )
+
+
+_PERSON_NAMES = ("阿依古丽", "买买提", "马丽", "龙华", "蓝芳", "古丽娜尔·艾尔肯", "白杰")
+
+
+def residences(
+    unit_codes: list[str] | None = None,
+    *,
+    min_date: datetime.date = datetime.date(2010, 1, 1),
+    max_date: datetime.date = datetime.date(2019, 12, 31),
+) -> st.SearchStrategy[Residence]:
+    """Valid residence episodes in one of ``unit_codes`` (default: any village-level code)."""
+    codes: st.SearchStrategy[DivisionCode] | st.SearchStrategy[str] = (
+        division_codes(Level.VILLAGE) if unit_codes is None else st.sampled_from(unit_codes)
+    )
+    return st.builds(
+        lambda code, status, arrival, stay, reason: Residence(
+            unit_code=code,
+            status=status,
+            arrival=arrival,
+            departure=None if stay is None else arrival + datetime.timedelta(days=stay),
+            origin="653101" if status is ResidenceStatus.FLOATING else None,
+            reason=reason if status is ResidenceStatus.FLOATING else None,
+        ),
+        codes,
+        st.sampled_from(ResidenceStatus),
+        st.dates(min_date, max_date),
+        st.one_of(st.none(), st.integers(0, 2000)),
+        st.sampled_from(MigrationReason),
+    )
+
+
+def persons(
+    unit_codes: list[str] | None = None, *, with_residence: bool = True
+) -> st.SearchStrategy[Person]:
+    """Valid ledger persons: with or without an ID number (gender and birth date then derived),
+    a phone or not, and one residence episode in ``unit_codes`` when ``with_residence``."""
+
+    def build(
+        name: str,
+        ethnicity: str,
+        number: str | None,
+        birth: datetime.date,
+        phone: str | None,
+        language: LanguageProficiency | None,
+        residence: Residence | None,
+    ) -> Person:
+        return Person(
+            name=name,
+            ethnicity=ethnicity,
+            id_number=number,
+            birth_date=None if number is not None else birth,
+            phone=phone,
+            language=language,
+            residences=() if residence is None else (residence,),
+        )
+
+    return st.builds(
+        build,
+        st.sampled_from(_PERSON_NAMES),
+        ethnicity_codes(),
+        st.one_of(st.none(), resident_id_numbers(min_year=1940, max_year=2005)),
+        st.dates(datetime.date(1940, 1, 1), datetime.date(2005, 12, 31)),
+        st.one_of(st.none(), mobile_phones()),
+        st.one_of(st.none(), st.sampled_from(LanguageProficiency)),
+        residences(unit_codes) if with_residence else st.none(),
+    )
+
+
+def invalid_person_fields() -> st.SearchStrategy[tuple[str, dict[str, object]]]:
+    """``(field, overrides)`` pairs: keyword overrides that make an otherwise valid ``Person``
+    invalid in exactly the named field (e.g. ``("ethnicity", {"ethnicity": "99"})``)."""
+    return st.one_of(
+        invalid_resident_id_numbers()
+        .filter(lambda v: v.strip() != "")  # blank means "no ID number", which is valid
+        .map(lambda v: ("id_number", {"id_number": v})),
+        st.sampled_from(["99", "00", "HANZU", "火星族", ""]).map(
+            lambda v: ("ethnicity", {"ethnicity": v})
+        ),
+        st.sampled_from(["12345", "1380000123", "23800001234", "phone"]).map(
+            lambda v: ("phone", {"phone": v})
+        ),
+        st.sampled_from(["", "   "]).map(lambda v: ("name", {"name": v})),
+        st.sampled_from(["2019-02-30", "16/12/2019", "yesterday"]).map(
+            lambda v: ("birth_date", {"birth_date": v})
+        ),
     )
