@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from minzu_adapters.memory import MemoryBackend, open_memory_store
 from minzu_core.ports import StoreBackend
 from minzu_core.testing import StoreContract
+
+if TYPE_CHECKING:
+    from conftest import FreshDatabase
 
 
 class TestMemoryStore(StoreContract):
@@ -36,5 +40,31 @@ class TestSqliteFileStore(StoreContract):
         from minzu_adapters.sql import open_sql_store
 
         backend = open_sql_store(f"sqlite:///{tmp_path / 'contract.db'}")
+        yield backend
+        backend.close()
+
+
+class TestPostgresStore(StoreContract):
+    @pytest.fixture
+    def store_backend(
+        self, fresh_database: Callable[[str], FreshDatabase]
+    ) -> Iterator[StoreBackend]:
+        from minzu_adapters.sql import open_sql_store
+
+        db = fresh_database("postgresql")
+        backend = open_sql_store(db.url, **db.options)  # type: ignore[arg-type]
+        yield backend
+        backend.close()
+
+
+class TestMariaDbStore(StoreContract):
+    @pytest.fixture
+    def store_backend(
+        self, fresh_database: Callable[[str], FreshDatabase]
+    ) -> Iterator[StoreBackend]:
+        from minzu_adapters.sql import open_sql_store
+
+        db = fresh_database("mysql")
+        backend = open_sql_store(db.url, **db.options)  # type: ignore[arg-type]
         yield backend
         backend.close()

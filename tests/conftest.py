@@ -1,0 +1,110 @@
+"""Shared fixtures: real database servers for the SQL adapter.
+
+The PostgreSQL and MariaDB/MySQL suites take their server URLs from ``MINZU_TEST_POSTGRES_URL``
+and ``MINZU_TEST_MYSQL_URL``. Without them the tests are skipped with a reason, except when
+``MINZU_REQUIRE_DATABASES=1`` (set by ``.ci/run``): then a missing URL or an unreachable server
+fails the run, because in CI skipping a database suite is a failure, not a pass.
+
+Every test gets its own PostgreSQL schema or MariaDB database (``minzu_t_<random>``), dropped
+afterwards, so runs never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+
+import attrs
+import pytest
+
+SERVER_ENV = {"postgresql": "MINZU_TEST_POSTGRES_URL", "mysql": "MINZU_TEST_MYSQL_URL"}
+
+
+def _required() -> bool:
+    return os.environ.get("MINZU_REQUIRE_DATABASES") == "1"
+
+
+def _unavailable(message: str) -> None:
+    if _required():
+        pytest.fail(f"{message} (MINZU_REQUIRE_DATABASES=1: a skipped database suite fails CI)")
+    pytest.skip(message)
+
+
+@attrs.frozen
+class FreshDatabase:
+    """A private, empty place on a real server: open a store there with ``url`` and
+    ``options`` (for PostgreSQL ``options["schema"]`` names the schema)."""
+
+    kind: str
+    url: str
+    options: dict[str, object]
+    name: str
+
+
+def _server_url(kind: str) -> str:
+    env = SERVER_ENV[kind]
+    url = os.environ.get(env)
+    if not url:
+        _unavailable(f"{env} is not set: the {kind} suite needs a real server")
+    assert url is not None
+    return url
+
+
+@pytest.fixture(scope="session")
+def server_engines() -> Iterator[dict[str, object]]:
+    """One admin engine per server kind, created on first use."""
+    engines: dict[str, object] = {}
+    yield engines
+    for engine in engines.values():
+        engine.dispose()  # type: ignore[attr-defined]
+
+
+def _admin_engine(kind: str, engines: dict[str, object]) -> object:
+    import sqlalchemy as sa
+
+    if kind not in engines:
+        url = _server_url(kind)
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+        try:
+            with engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except sa.exc.OperationalError as exc:
+            engine.dispose()
+            _unavailable(f"the {kind} server at {engine.url!r} is unreachable: {exc.orig!r}")
+        engines[kind] = engine
+    return engines[kind]
+
+
+@pytest.fixture
+def fresh_database(
+    server_engines: dict[str, object],
+) -> Iterator[Callable[[str], FreshDatabase]]:
+    """Factory: ``fresh_database("postgresql" | "mysql")`` → a new empty schema/database,
+    dropped at the end of the test."""
+    import sqlalchemy as sa
+
+    made: list[tuple[sa.Engine, str, str]] = []
+
+    def make(kind: str) -> FreshDatabase:
+        engine = _admin_engine(kind, server_engines)
+        assert isinstance(engine, sa.Engine)
+        name = f"minzu_t_{uuid.uuid4().hex[:12]}"
+        with engine.connect() as conn:
+            if kind == "postgresql":
+                conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
+            else:
+                conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+        made.append((engine, kind, name))
+        base = engine.url
+        if kind == "postgresql":
+            return FreshDatabase(kind, base.render_as_string(False), {"schema": name}, name)
+        return FreshDatabase(kind, base.set(database=name).render_as_string(False), {}, name)
+
+    yield make
+    for engine, kind, name in made:
+        with engine.connect() as conn:
+            if kind == "postgresql":
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+            else:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
