@@ -1,0 +1,134 @@
+"""A tiny third-party storage adapter: the memory store, saved to a JSON file on every commit.
+
+It shows everything an adapter needs (see docs/adapters.md):
+
+1. a backend implementing ``minzu_core.ports.StoreBackend`` (``url``, ``begin``, ``close``) and a
+   session implementing ``StoreSession`` — here by wrapping the in-memory adapter;
+2. the library's one cattrs converter (``minzu_core.serialization``) to turn aggregates into JSON;
+3. a factory ``(url, **options) -> backend`` to register under the ``minzu_core.stores``
+   entry-point group (``jsonfile = "json_file_adapter:open_json_file_store"``);
+4. a test module that subclasses ``minzu_core.testing.StoreContract`` (tests/test_example_adapter.py
+   runs the whole contract suite against this file).
+
+Run: python examples/json_file_adapter.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from minzu_adapters.memory import MemoryBackend, MemorySession
+from minzu_core import Actor
+from minzu_core.hierarchy import Unit, UnitChange
+from minzu_core.history import ChangeRecord
+from minzu_core.ledger import Person, Residence
+from minzu_core.serialization import structure, unstructure
+from minzu_core.store import Store
+
+
+class JsonFileSession(MemorySession):
+    """A memory session whose commit also writes the whole store to the backend's file."""
+
+    def __init__(self, backend: JsonFileBackend) -> None:
+        super().__init__(backend)
+        self._file_backend = backend
+
+    def commit(self) -> None:
+        """Commit in memory (checks versions and uniqueness), then save the file atomically."""
+        with self._file_backend.lock:
+            super().commit()
+            self._file_backend.save()
+
+
+class JsonFileBackend(MemoryBackend):
+    """The memory store, loaded from and saved to one JSON file."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"jsonfile://{path}")
+        self.path = path
+        if path.exists():
+            self._load(json.loads(path.read_text(encoding="utf-8")))
+
+    def begin(self) -> JsonFileSession:
+        """Start a session."""
+        return JsonFileSession(self)
+
+    def _load(self, data: dict[str, Any]) -> None:
+        state = self.state
+        for item in data["units"]:
+            unit = structure(item, Unit)
+            state.units[f"{unit.code.value}@{unit.valid_from or '-'}"] = unit
+        state.unit_changes.extend(structure(item, UnitChange) for item in data["unit_changes"])
+        for item in data["persons"]:
+            person = structure(item, Person)
+            state.persons[person.id] = person
+            if person.id_number is not None and person.status.value == "active":
+                state.active_by_number[person.id_number] = person.id
+        state.history.extend(structure(item, ChangeRecord) for item in data["history"])
+
+    def save(self) -> None:
+        """Write the committed state to the file (a temporary file, then an atomic rename)."""
+        state = self.state
+        data = {
+            "units": [unstructure(u) for u in state.units.values()],
+            "unit_changes": [unstructure(c) for c in state.unit_changes],
+            "persons": [unstructure(p) for p in state.persons.values()],
+            "history": [unstructure(r) for r in state.history],
+        }
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, ensure_ascii=False)
+        os.replace(tmp, self.path)
+
+
+def open_json_file_store(url: str, **options: Any) -> JsonFileBackend:
+    """The entry-point factory for ``jsonfile:///path/to/store.json``."""
+    if options:
+        raise TypeError(f"jsonfile store takes no options: {sorted(options)}")
+    return JsonFileBackend(Path(url.partition("://")[2]))
+
+
+def main() -> None:
+    """Store a person, reopen the file, and read the person back."""
+    path = Path(tempfile.mkdtemp()) / "ledger.json"
+    admin = Actor.system("example")
+    store = Store(open_json_file_store(f"jsonfile://{path}"))
+    with store.unit_of_work(admin) as uow:
+        uow.units.add_many(
+            [
+                Unit.create(c, n)
+                for c, n in [
+                    ("360000", "江西省"),
+                    ("360100", "南昌市"),
+                    ("360103", "西湖区"),
+                    ("360103009", "丁公路街道"),
+                    ("360103009001", "示例社区"),
+                ]
+            ],
+            reason="建立区划",
+        )
+        person = uow.people.add(
+            Person(
+                name="马丽",
+                ethnicity="03",
+                residences=[
+                    Residence(unit_code="360103009001", status="常住", arrival=date(2015, 1, 1))
+                ],
+            ),
+            reason="登记",
+        )
+        uow.commit()
+    reopened = Store(open_json_file_store(f"jsonfile://{path}"))
+    with reopened.unit_of_work(admin) as uow:
+        again = uow.people.get(person.id)
+        print(f"{path.name}: {path.stat().st_size} bytes; reloaded {again!r}")
+        assert again == person
+
+
+if __name__ == "__main__":
+    main()
