@@ -24,6 +24,7 @@ from typing import Any
 
 from minzu_adapters.memory import MemoryBackend, MemorySession
 from minzu_core import Actor
+from minzu_core.errors import StoreError
 from minzu_core.hierarchy import Unit, UnitChange
 from minzu_core.history import ChangeRecord
 from minzu_core.ledger import Person, Residence
@@ -89,7 +90,13 @@ class JsonFileBackend(MemoryBackend):
 def open_json_file_store(url: str, **options: Any) -> JsonFileBackend:
     """The entry-point factory for ``jsonfile:///path/to/store.json``."""
     if options:
-        raise TypeError(f"jsonfile store takes no options: {sorted(options)}")
+        raise StoreError(
+            "该存储不接受选项",
+            "the jsonfile store takes no options",
+            code="unsupported_option",
+            field="options",
+            details={"options": sorted(options)},
+        )
     return JsonFileBackend(Path(url.partition("://")[2]))
 
 

@@ -31,9 +31,7 @@ def render(text: str) -> str:
     """``text`` with every ``<!-- mermaid:NAME -->`` block replaced by the current diagram."""
     for lifecycle in lifecycles():
         block = f"<!-- mermaid:{lifecycle.name} -->\n```mermaid\n{lifecycle.mermaid()}```\n"
-        pattern = re.compile(
-            rf"<!-- mermaid:{lifecycle.name} -->\n```mermaid\n.*?```\n", re.S
-        )
+        pattern = re.compile(rf"<!-- mermaid:{lifecycle.name} -->\n```mermaid\n.*?```\n", re.S)
         if pattern.search(text):
             text = pattern.sub(lambda _m, b=block: b, text)
         else:

@@ -190,6 +190,9 @@ def test_metadata_prefix_and_schema() -> None:
         "app_unit_change_successors",
         "app_persons",
         "app_residences",
+        "app_service_windows",
+        "app_service_requests",
+        "app_case_events",
         "app_history",
     }
     assert all(t.schema == "ledger" for t in tables.all())

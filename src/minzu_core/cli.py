@@ -2,7 +2,8 @@
 
 ``minzu demo`` builds the Xihu District demo on a store and prints the per-township counts;
 ``minzu units load`` loads an NBS-format division file; ``minzu stores`` lists the installed
-storage adapters. Errors print one line (Chinese and English) and exit with status 2.
+storage adapters; ``minzu schema create|upgrade|current`` manages a SQL store's tables. Errors
+print one line (Chinese and English) and exit with status 2.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import sys
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,10 +19,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from minzu_core import __version__
-from minzu_core.errors import MinzuError
+from minzu_core.errors import MinzuError, StoreError
 
-P = ParamSpec("P")
-R = TypeVar("R")
+if TYPE_CHECKING:
+    from minzu_core.ports import SchemaManaged
+
 
 app = typer.Typer(
     name="minzu",
@@ -31,11 +33,23 @@ app = typer.Typer(
 )
 units_app = typer.Typer(help="行政区划 Division units.", no_args_is_help=True)
 app.add_typer(units_app, name="units")
+schema_app = typer.Typer(
+    help="数据库表结构 SQL schema: create or upgrade the store's tables (Alembic migrations).",
+    no_args_is_help=True,
+)
+app.add_typer(schema_app, name="schema")
 
 _out = Console()
 _err = Console(stderr=True)
 
 StoreOption = Annotated[str, typer.Option("--store", help="Store URL, e.g. sqlite:///minzu.db")]
+SqlStoreOption = Annotated[
+    str, typer.Option("--store", help="SQL store URL, e.g. postgresql+psycopg://host/db")
+]
+PrefixOption = Annotated[str, typer.Option("--prefix", help="Table-name prefix.")]
+SchemaOption = Annotated[
+    str | None, typer.Option("--schema", help="Database schema (default: the connection's).")
+]
 
 
 def _friendly(func: Any) -> Any:
@@ -46,7 +60,7 @@ def _friendly(func: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except MinzuError as exc:
-            _err.print(f"错误 error: {exc}", markup=False, highlight=False)
+            _err.print(f"错误 error: {exc}", markup=False, highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper
@@ -132,6 +146,85 @@ def units_load(
                 added += 1
         uow.commit()
     _out.print(f"{added} units added, {len(units) - added} already present")
+
+
+def _schema_backend(store: str, prefix: str, schema: str | None) -> SchemaManaged:
+    """Open ``store`` without creating tables; it must manage a versioned schema."""
+    from minzu_core.ports import SchemaManaged
+    from minzu_core.store import open_store
+
+    options: dict[str, Any] = {"create_tables": False, "prefix": prefix}
+    if schema is not None:
+        options["schema"] = schema
+    try:
+        backend = open_store(store, **options).backend
+    except StoreError as err:
+        if err.code != "unsupported_option":
+            raise
+        raise StoreError(
+            "该存储没有可管理的表结构",
+            "this store has no managed schema",
+            code="schema_not_managed",
+            field="store",
+        ) from None
+    if not isinstance(backend, SchemaManaged):
+        backend.close()
+        raise StoreError(
+            "该存储没有可管理的表结构",
+            "this store has no managed schema",
+            code="schema_not_managed",
+            field="store",
+        )
+    return backend
+
+
+@schema_app.command("create")
+@_friendly
+def schema_create(
+    store: SqlStoreOption, prefix: PrefixOption = "minzu_", schema: SchemaOption = None
+) -> None:
+    """Create the tables in a new database and stamp the newest revision."""
+    backend = _schema_backend(store, prefix, schema)
+    try:
+        revision = backend.schema_create()
+    finally:
+        backend.close()
+    _out.print(f"tables created, schema at revision {revision}")
+
+
+@schema_app.command("upgrade")
+@_friendly
+def schema_upgrade(
+    store: SqlStoreOption,
+    prefix: PrefixOption = "minzu_",
+    schema: SchemaOption = None,
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+) -> None:
+    """Upgrade the tables to the newest (or the given) revision; a no-op when up to date."""
+    backend = _schema_backend(store, prefix, schema)
+    try:
+        before, _ = backend.schema_revision()
+        after = backend.schema_upgrade(revision)
+    finally:
+        backend.close()
+    if before == after:
+        _out.print(f"schema already at revision {after}")
+    else:
+        _out.print(f"schema upgraded from {before or 'none'} to {after}")
+
+
+@schema_app.command("current")
+@_friendly
+def schema_current(
+    store: SqlStoreOption, prefix: PrefixOption = "minzu_", schema: SchemaOption = None
+) -> None:
+    """Print the revision the database is at and the newest one."""
+    backend = _schema_backend(store, prefix, schema)
+    try:
+        current, head = backend.schema_revision()
+    finally:
+        backend.close()
+    _out.print(f"current {current or 'none'}, head {head}")
 
 
 @app.command()

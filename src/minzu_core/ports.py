@@ -26,8 +26,8 @@ Adapters register a factory ``(url: str, **options) -> StoreBackend`` under the 
 from __future__ import annotations
 
 import uuid
-from datetime import date
-from typing import Protocol, runtime_checkable
+from datetime import date, datetime
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -35,8 +35,19 @@ from minzu_core.codes.divisions import DivisionCode, Level
 from minzu_core.hierarchy import Unit, UnitChange
 from minzu_core.history import ChangeRecord
 from minzu_core.ledger import Person, ResidenceStatus
+from minzu_core.services import ServiceCategory, ServiceRequest, ServiceWindow
 
-__all__ = ["PersonQuery", "StoreBackend", "StoreSession", "UnitQuery", "unit_key"]
+__all__ = [
+    "PersonQuery",
+    "RequestIndex",
+    "RequestQuery",
+    "SchemaManaged",
+    "StoreBackend",
+    "StoreSession",
+    "UnitQuery",
+    "WindowQuery",
+    "unit_key",
+]
 
 
 def unit_key(code: DivisionCode, valid_from: date | None) -> str:
@@ -85,6 +96,61 @@ class PersonQuery:
     def has_residence_condition(self) -> bool:
         """True if the query filters on residence episodes."""
         return self.prefixes is not None or self.as_of is not None or self.status is not None
+
+
+@attrs.frozen
+class WindowQuery:
+    """Which service windows to list: unit code prefixes (``None``: any) and, if given, open on
+    ``open_on`` (``opened <= open_on < closed``). Ordered by unit code, then id."""
+
+    prefixes: tuple[str, ...] | None = None
+    open_on: date | None = None
+
+
+@attrs.frozen
+class RequestIndex:
+    """Values derived from a service request's history that a store keeps in columns so that
+    queries run inside it. Computed by the domain on every save (never entered by hand)."""
+
+    state: str
+    accepted_at: datetime | None
+    resolved_at: datetime | None
+    due_base: datetime | None
+    paused_since: datetime | None
+
+    @classmethod
+    def of(cls, request: ServiceRequest, calendar: Any = None) -> RequestIndex:
+        """The index values of ``request`` (with the store's calendar)."""
+        return cls(
+            state=request.state,
+            accepted_at=request.accepted_at,
+            resolved_at=request.resolved_at,
+            due_base=request.due_base(calendar),
+            paused_since=request.paused_since,
+        )
+
+
+@attrs.frozen
+class RequestQuery:
+    """Which service requests to list or count.
+
+    A request matches when its unit code starts with one of ``prefixes`` (``None``: any), and,
+    where given: its window is ``window_id``, its category ``category``, its state one of
+    ``states``, it was received in ``[received_from, received_to)``, and — ``overdue_at`` — it is
+    open and overdue at that moment: ``state`` is an open state and either it is not paused and
+    ``due_base < overdue_at``, or it is paused and ``due_base < paused_since`` (a pause that began
+    after the due date does not cure the delay). Ordered by ``received_at``, then id.
+    """
+
+    prefixes: tuple[str, ...] | None = None
+    window_id: uuid.UUID | None = None
+    category: ServiceCategory | None = None
+    states: frozenset[str] | None = None
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    overdue_at: datetime | None = None
+    limit: int | None = None
+    offset: int = 0
 
 
 @runtime_checkable
@@ -143,6 +209,46 @@ class StoreSession(Protocol):
         """How many persons match ``query`` (``limit``/``offset`` ignored)."""
         ...
 
+    # -- service windows and requests ---------------------------------------------------------
+    def get_window(self, window_id: uuid.UUID) -> ServiceWindow | None:
+        """The service window with this id, or ``None``."""
+        ...
+
+    def insert_window(self, window: ServiceWindow) -> None:
+        """Store a new window."""
+        ...
+
+    def update_window(self, window: ServiceWindow, expected_version: int) -> None:
+        """Replace a window if its stored version is ``expected_version``."""
+        ...
+
+    def query_windows(self, query: WindowQuery) -> list[ServiceWindow]:
+        """Windows matching ``query``."""
+        ...
+
+    def get_request(self, request_id: uuid.UUID) -> ServiceRequest | None:
+        """The service request with this id (with its whole event history), or ``None``."""
+        ...
+
+    def insert_request(self, request: ServiceRequest, index: RequestIndex) -> None:
+        """Store a new request with its events and derived index values."""
+        ...
+
+    def update_request(
+        self, request: ServiceRequest, index: RequestIndex, expected_version: int
+    ) -> None:
+        """Store a request whose stored version is ``expected_version``. Events are append-only:
+        the stored events must be a prefix of ``request.events``; only the new ones are added."""
+        ...
+
+    def query_requests(self, query: RequestQuery) -> list[ServiceRequest]:
+        """Requests matching ``query`` (see :class:`RequestQuery`)."""
+        ...
+
+    def count_requests(self, query: RequestQuery) -> int:
+        """How many requests match ``query`` (``limit``/``offset`` ignored)."""
+        ...
+
     # -- history -----------------------------------------------------------------------------
     def append_history(self, record: ChangeRecord) -> None:
         """Append one history record."""
@@ -181,4 +287,27 @@ class StoreBackend(Protocol):
 
     def close(self) -> None:
         """Release connections and other resources."""
+        ...
+
+
+@runtime_checkable
+class SchemaManaged(Protocol):
+    """Optional: a backend whose storage has a versioned schema (e.g. SQL tables with
+    migrations). ``minzu schema create|upgrade|current`` work on such backends, opened with
+    ``create_tables=False``."""
+
+    def schema_create(self) -> str:
+        """Create the schema in an empty store; return the revision it is at."""
+        ...
+
+    def schema_upgrade(self, revision: str = "head") -> str | None:
+        """Upgrade the schema to ``revision``; return the revision it is at afterwards."""
+        ...
+
+    def schema_revision(self) -> tuple[str | None, str]:
+        """``(current, newest)`` revisions (``current`` is ``None`` for an unversioned store)."""
+        ...
+
+    def close(self) -> None:
+        """Release the backend's resources."""
         ...

@@ -8,6 +8,7 @@ made with it, so there is exactly one representation of each type.
 
 from __future__ import annotations
 
+import typing
 import uuid
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -36,6 +37,15 @@ def _make_converter() -> cattrs.Converter:
         datetime, lambda v, _: v if isinstance(v, datetime) else datetime.fromisoformat(v)
     )
     conv.register_unstructure_hook(uuid.UUID, str)
+
+    def is_set(tp: Any) -> bool:
+        return tp in (set, frozenset) or typing.get_origin(tp) in (set, frozenset)
+
+    def set_to_list(value: Any) -> list[Any]:
+        return sorted((conv.unstructure(item) for item in value), key=str)
+
+    # Sets become sorted lists: JSON has no sets, and the order must be stable.
+    conv.register_unstructure_hook_func(is_set, set_to_list)
     conv.register_structure_hook(
         uuid.UUID, lambda v, _: v if isinstance(v, uuid.UUID) else uuid.UUID(str(v))
     )

@@ -15,6 +15,7 @@ from minzu_core.clock import Clock, system_clock
 from minzu_core.errors import UnknownStoreError, ValidationError
 from minzu_core.ports import StoreBackend
 from minzu_core.privacy import Actor
+from minzu_core.services import Calendar, CalendarDays
 from minzu_core.uow import UnitOfWork
 
 __all__ = ["ENTRY_POINT_GROUP", "Store", "available_schemes", "open_store", "url_scheme"]
@@ -34,9 +35,16 @@ class Store:
             uow.commit()
     """
 
-    def __init__(self, backend: StoreBackend, *, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        backend: StoreBackend,
+        *,
+        clock: Clock = system_clock,
+        calendar: Calendar | None = None,
+    ) -> None:
         self.backend = backend
         self.clock = clock
+        self.calendar: Calendar = calendar or CalendarDays()
 
     @property
     def url(self) -> str:
@@ -49,7 +57,7 @@ class Store:
             raise ValidationError(
                 "须提供操作人", "an Actor is required", code="actor_required", field="actor"
             )
-        return UnitOfWork(self.backend, actor, self.clock)
+        return UnitOfWork(self.backend, actor, self.clock, self.calendar)
 
     def close(self) -> None:
         """Release the backend's resources."""
@@ -92,11 +100,15 @@ def available_schemes() -> list[str]:
     return sorted(_entry_points())
 
 
-def open_store(url: str, *, clock: Clock = system_clock, **options: Any) -> Store:
+def open_store(
+    url: str, *, clock: Clock = system_clock, calendar: Calendar | None = None, **options: Any
+) -> Store:
     """Open the store at ``url`` with the adapter registered for its scheme.
 
-    ``options`` are passed to the adapter's factory. Raises :class:`UnknownStoreError` naming the
-    installed schemes when none matches.
+    ``clock`` gives the time of every change; ``calendar`` counts promised days of service
+    requests (calendar days by default; :class:`~minzu_core.services.WorkingDays` for working
+    days). ``options`` are passed to the adapter's factory. Raises :class:`UnknownStoreError`
+    naming the installed schemes when none matches.
     """
     scheme = url_scheme(url)
     eps = _entry_points()
@@ -114,4 +126,4 @@ def open_store(url: str, *, clock: Clock = system_clock, **options: Any) -> Stor
         )
     factory = ep.load()
     backend = factory(url, **options)
-    return Store(backend, clock=clock)
+    return Store(backend, clock=clock, calendar=calendar)

@@ -37,6 +37,8 @@ from minzu_core.ledger import Person, PersonStatus, ResidenceStatus
 from minzu_core.ports import PersonQuery, StoreBackend, StoreSession, UnitQuery, unit_key
 from minzu_core.privacy import Actor, intersect_scope
 from minzu_core.serialization import unstructure
+from minzu_core.service_repository import ServiceRepository
+from minzu_core.services import Calendar, CalendarDays
 
 __all__ = ["PersonRepository", "UnitOfWork", "UnitRepository"]
 
@@ -71,16 +73,22 @@ class UnitOfWork:
         actor: who is acting (recorded in every change; their scope limits every read/write).
         units: the :class:`UnitRepository`.
         people: the :class:`PersonRepository`.
+        services: the :class:`~minzu_core.service_repository.ServiceRepository`.
+        calendar: how promised days are counted (calendar days unless the store says otherwise).
     """
 
-    def __init__(self, backend: StoreBackend, actor: Actor, clock: Clock) -> None:
+    def __init__(
+        self, backend: StoreBackend, actor: Actor, clock: Clock, calendar: Calendar | None = None
+    ) -> None:
         self._backend = backend
         self.actor = actor
         self.clock = clock
+        self.calendar: Calendar = calendar or CalendarDays()
         self._session: StoreSession | None = None
         self._entered = False
         self.units = UnitRepository(self)
         self.people = PersonRepository(self)
+        self.services = ServiceRepository(self)
 
     # -- transaction control -------------------------------------------------------------------
     def __enter__(self) -> UnitOfWork:

@@ -14,11 +14,20 @@ from datetime import date
 from typing import Any
 
 from minzu_core.codes.divisions import DivisionCode
-from minzu_core.errors import ConcurrencyError, DuplicateError
+from minzu_core.errors import ConcurrencyError, DuplicateError, StoreError
 from minzu_core.hierarchy import Unit, UnitChange
 from minzu_core.history import ChangeRecord
 from minzu_core.ledger import Person, PersonStatus
-from minzu_core.ports import PersonQuery, StoreSession, UnitQuery, unit_key
+from minzu_core.ports import (
+    PersonQuery,
+    RequestIndex,
+    RequestQuery,
+    StoreSession,
+    UnitQuery,
+    WindowQuery,
+    unit_key,
+)
+from minzu_core.services import OPEN_STATES, ServiceRequest, ServiceWindow
 
 __all__ = ["MemoryBackend", "MemorySession", "open_memory_store"]
 
@@ -54,6 +63,8 @@ class _State:
         self.persons: dict[uuid.UUID, Person] = {}
         self.history: list[ChangeRecord] = []
         self.active_by_number: dict[str, uuid.UUID] = {}
+        self.windows: dict[uuid.UUID, ServiceWindow] = {}
+        self.requests: dict[uuid.UUID, tuple[ServiceRequest, RequestIndex]] = {}
 
 
 class MemoryBackend:
@@ -88,6 +99,10 @@ class MemorySession:
         self._persons: dict[uuid.UUID, Person] = {}
         self._person_expected: dict[uuid.UUID, int | None] = {}
         self._history: list[ChangeRecord] = []
+        self._windows: dict[uuid.UUID, ServiceWindow] = {}
+        self._window_expected: dict[uuid.UUID, int | None] = {}
+        self._requests: dict[uuid.UUID, tuple[ServiceRequest, RequestIndex]] = {}
+        self._request_expected: dict[uuid.UUID, int | None] = {}
         self._closed = False
 
     # -- helpers -------------------------------------------------------------------------------
@@ -243,6 +258,130 @@ class MemorySession:
         """How many persons match ``query``."""
         return sum(1 for p in self._all_persons().values() if self._matches(p, query))
 
+    # -- service windows and requests ----------------------------------------------------------
+    def get_window(self, window_id: uuid.UUID) -> ServiceWindow | None:
+        """The window with this id."""
+        if window_id in self._windows:
+            return self._windows[window_id]
+        with self._b.lock:
+            return self._b.state.windows.get(window_id)
+
+    def insert_window(self, window: ServiceWindow) -> None:
+        """Insert a window."""
+        if self.get_window(window.id) is not None:
+            raise DuplicateError(
+                "服务窗口标识重复", "a window with this id exists", code="duplicate_id", field="id"
+            )
+        self._windows[window.id] = window
+        self._window_expected.setdefault(window.id, None)
+
+    def update_window(self, window: ServiceWindow, expected_version: int) -> None:
+        """Replace a window if its version is ``expected_version``."""
+        current = self.get_window(window.id)
+        if current is None or current.version != expected_version:
+            raise _stale("window", None if current is None else current.version, expected_version)
+        self._window_expected.setdefault(window.id, expected_version)
+        self._windows[window.id] = window
+
+    def query_windows(self, query: WindowQuery) -> list[ServiceWindow]:
+        """Windows matching ``query``."""
+        with self._b.lock:
+            merged = dict(self._b.state.windows)
+        merged.update(self._windows)
+        found = [
+            w
+            for w in merged.values()
+            if (query.prefixes is None or w.unit_code.value.startswith(query.prefixes))
+            and (query.open_on is None or w.open_on(query.open_on))
+        ]
+        return sorted(found, key=lambda w: (w.unit_code.value, str(w.id)))
+
+    def _get_request_entry(
+        self, request_id: uuid.UUID
+    ) -> tuple[ServiceRequest, RequestIndex] | None:
+        if request_id in self._requests:
+            return self._requests[request_id]
+        with self._b.lock:
+            return self._b.state.requests.get(request_id)
+
+    def get_request(self, request_id: uuid.UUID) -> ServiceRequest | None:
+        """The request with this id."""
+        entry = self._get_request_entry(request_id)
+        return None if entry is None else entry[0]
+
+    def insert_request(self, request: ServiceRequest, index: RequestIndex) -> None:
+        """Insert a request."""
+        if self._get_request_entry(request.id) is not None:
+            raise DuplicateError(
+                "服务事项标识重复",
+                "a request with this id exists",
+                code="duplicate_id",
+                field="id",
+            )
+        self._requests[request.id] = (request, index)
+        self._request_expected.setdefault(request.id, None)
+
+    def update_request(
+        self, request: ServiceRequest, index: RequestIndex, expected_version: int
+    ) -> None:
+        """Replace a request (events append-only) if its version is ``expected_version``."""
+        entry = self._get_request_entry(request.id)
+        current = None if entry is None else entry[0]
+        if current is None or current.version != expected_version:
+            raise _stale(
+                "service request", None if current is None else current.version, expected_version
+            )
+        if request.events[: len(current.events)] != current.events:
+            raise ConcurrencyError(
+                "事项历史只能追加",
+                "the event history is append-only",
+                code="history_rewritten",
+                field="events",
+            )
+        self._request_expected.setdefault(request.id, expected_version)
+        self._requests[request.id] = (request, index)
+
+    def _request_matches(self, request: ServiceRequest, idx: RequestIndex, q: RequestQuery) -> bool:
+        if q.prefixes is not None and not request.unit_code.value.startswith(q.prefixes):
+            return False
+        if q.window_id is not None and request.window_id != q.window_id:
+            return False
+        if q.category is not None and request.category is not q.category:
+            return False
+        if q.states is not None and idx.state not in q.states:
+            return False
+        if q.received_from is not None and request.received_at < q.received_from:
+            return False
+        if q.received_to is not None and request.received_at >= q.received_to:
+            return False
+        if q.overdue_at is not None:
+            if idx.state not in OPEN_STATES or idx.due_base is None:
+                return False
+            if not idx.due_base < q.overdue_at:
+                return False
+            if idx.paused_since is not None and not idx.due_base < idx.paused_since:
+                return False
+        return True
+
+    def _all_requests(self) -> list[tuple[ServiceRequest, RequestIndex]]:
+        with self._b.lock:
+            merged = dict(self._b.state.requests)
+        merged.update(self._requests)
+        return list(merged.values())
+
+    def query_requests(self, query: RequestQuery) -> list[ServiceRequest]:
+        """Requests matching ``query`` by received time, then id."""
+        found = sorted(
+            (r for r, i in self._all_requests() if self._request_matches(r, i, query)),
+            key=lambda r: (r.received_at, str(r.id)),
+        )
+        end = None if query.limit is None else query.offset + query.limit
+        return found[query.offset : end]
+
+    def count_requests(self, query: RequestQuery) -> int:
+        """How many requests match ``query``."""
+        return sum(1 for r, i in self._all_requests() if self._request_matches(r, i, query))
+
     # -- history -------------------------------------------------------------------------------
     def append_history(self, record: ChangeRecord) -> None:
         """Append a history record."""
@@ -287,6 +426,17 @@ class MemorySession:
                             field="id",
                         )
                     raise _stale("person", stored, expected_p)
+            for wid, expected_w in self._window_expected.items():
+                stored_w = state.windows.get(wid)
+                if (None if stored_w is None else stored_w.version) != expected_w:
+                    raise _stale(
+                        "window", None if stored_w is None else stored_w.version, expected_w or 0
+                    )
+            for rid, expected_r in self._request_expected.items():
+                stored_r = state.requests.get(rid)
+                stored_v = None if stored_r is None else stored_r[0].version
+                if stored_v != expected_r:
+                    raise _stale("service request", stored_v, expected_r or 0)
             claimed: dict[str, uuid.UUID] = {}
             for person in self._persons.values():
                 if person.id_number is None or person.status is not PersonStatus.ACTIVE:
@@ -312,6 +462,8 @@ class MemorySession:
                     state.active_by_number[person.id_number] = person.id
             state.persons.update(self._persons)
             state.history.extend(self._history)
+            state.windows.update(self._windows)
+            state.requests.update(self._requests)
         self._reset()
 
     def rollback(self) -> None:
@@ -330,13 +482,23 @@ class MemorySession:
         self._persons.clear()
         self._person_expected.clear()
         self._history.clear()
+        self._windows.clear()
+        self._window_expected.clear()
+        self._requests.clear()
+        self._request_expected.clear()
 
 
 def open_memory_store(url: str = "memory://", **options: Any) -> MemoryBackend:
     """Entry point for ``memory://`` (a fresh store) and ``memory://NAME`` (a named store
     shared within the process)."""
     if options:
-        raise TypeError(f"memory store takes no options: {sorted(options)}")
+        raise StoreError(
+            "内存存储不接受选项",
+            "the memory store takes no options",
+            code="unsupported_option",
+            field="options",
+            details={"options": sorted(options)},
+        )
     name = url.partition("://")[2].strip("/")
     if not name:
         return MemoryBackend(url)

@@ -5,10 +5,12 @@
 * a unique violation → :class:`~minzu_core.errors.DuplicateError` (on ``active_id_number``:
   ``code="duplicate_id_number"``, ``field="id_number"``);
 * SQLite ``SQLITE_BUSY``/``SQLITE_LOCKED`` ("database is locked", including a stale WAL
-  snapshot), PostgreSQL serialization failure/deadlock/lock not available, MySQL deadlock (1213)
-  and lock wait timeout (1205) → :class:`~minzu_core.errors.ConcurrencyError`
+  snapshot), PostgreSQL serialization failure/deadlock/lock not available, MySQL deadlock (1213),
+  lock wait timeout (1205), NOWAIT (3572) and MariaDB's snapshot-isolation "record has changed
+  since last read" (1020) → :class:`~minzu_core.errors.ConcurrencyError`
   (``code="write_conflict"``);
-* a failure to connect or a lost connection → :class:`~minzu_core.errors.ConnectionLostError`;
+* a failure to connect or a lost connection (including a server-side kill or shutdown) →
+  :class:`~minzu_core.errors.ConnectionLostError`;
 * a value too long for its column (PostgreSQL 22001, MySQL 1406) →
   :class:`~minzu_core.errors.DataTooLongError`;
 * any other driver error → :class:`~minzu_core.errors.StoreError`.
@@ -58,9 +60,16 @@ _PG_CONFLICT = frozenset({"40001", "40P01", "55P03"})
 _PG_CONNECTION_CLASSES = ("08", "57P01", "57P02", "57P03")
 
 _MYSQL_DUPLICATE = frozenset({1062, 1586})
-_MYSQL_CONFLICT = frozenset({1205, 1213})
+# 1020 ER_CHECKREAD (MariaDB innodb_snapshot_isolation), 1205 lock wait timeout, 1213
+# deadlock, 3572 ER_LOCK_NOWAIT.
+_MYSQL_CONFLICT = frozenset({1020, 1205, 1213, 3572})
 _MYSQL_TOO_LONG = 1406
-_MYSQL_CONNECTION = frozenset({2002, 2003, 2005, 2006, 2013, 2055, 1040, 1045, 1049})
+# Client 2002–2013/2055 (cannot connect, server gone, lost during query); server 1040 too many
+# connections, 1045 access denied, 1049 unknown database, 1053 shutdown in progress, 1927
+# connection killed (MariaDB), 4031 disconnected for inactivity (MySQL 8.0.24+).
+_MYSQL_CONNECTION = frozenset(
+    {2002, 2003, 2005, 2006, 2013, 2055, 1040, 1045, 1049, 1053, 1927, 4031}
+)
 
 _MYSQL_KEY_RE = re.compile(r"for key '([^']*)'")
 _SQLITE_UNIQUE_RE = re.compile(r"^UNIQUE constraint failed: ([\w., ]+)$")

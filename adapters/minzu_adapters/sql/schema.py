@@ -44,6 +44,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from minzu_core.errors import ValidationError
+
 __all__ = [
     "MAX_IDENTIFIER_LENGTH",
     "MAX_PREFIX_LENGTH",
@@ -113,7 +115,7 @@ class JSONText(TypeDecorator[Any]):
         """``MEDIUMTEXT`` on MySQL/MariaDB (``TEXT`` is only 64 KB there)."""
         if dialect.name in ("mysql", "mariadb"):
             return dialect.type_descriptor(mysql.MEDIUMTEXT())
-        return dialect.type_descriptor(Text())
+        return super().load_dialect_impl(dialect)
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
         """Serialise to compact JSON (non-ASCII kept as is)."""
@@ -142,6 +144,11 @@ class Tables:
         persons: ledger records (``active_id_number`` enforces one active record per number).
         residences: residence episodes of persons (deleted with their person).
         history: the change history, one row per (entity_type, entity_id, version).
+        service_windows: service windows (categories and time limits as JSON).
+        service_requests: service requests with the index values derived from their history
+            (state, accepted/resolved times, due base, pause start) for queries in the database.
+        case_events: the append-only event history of every case (service requests, disputes),
+            one row per (case_id, seq).
     """
 
     units: Table
@@ -150,6 +157,9 @@ class Tables:
     persons: Table
     residences: Table
     history: Table
+    service_windows: Table
+    service_requests: Table
+    case_events: Table
 
     def all(self) -> tuple[Table, ...]:
         """Every table, parents before children."""
@@ -160,14 +170,20 @@ class Tables:
             self.persons,
             self.residences,
             self.history,
+            self.service_windows,
+            self.service_requests,
+            self.case_events,
         )
 
 
 def _check_prefix(prefix: str) -> None:
     if prefix and (len(prefix) > MAX_PREFIX_LENGTH or not _PREFIX_RE.fullmatch(prefix)):
-        raise ValueError(
+        raise ValidationError(
+            "表名前缀不合法 (小写字母、数字、下划线, 最多 20 个字符)",
             f"table prefix must match [a-z_][a-z0-9_]* and have at most "
-            f"{MAX_PREFIX_LENGTH} characters"
+            f"{MAX_PREFIX_LENGTH} characters",
+            code="invalid_table_prefix",
+            field="prefix",
         )
 
 
@@ -308,7 +324,72 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         ),
         **_MYSQL_TABLE_OPTIONS,
     )
+    service_windows = Table(
+        f"{p}service_windows",
+        md,
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column("unit_code", _key(CODE_LENGTH), nullable=False),
+        Column("name", String(TEXT_LENGTH), nullable=False),
+        Column("opened", Date, nullable=False),
+        Column("closed", Date, nullable=True),
+        Column("categories", JSONText(), nullable=False),
+        Column("time_limits", JSONText(), nullable=False),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}service_windows"),
+        Index(f"ix_{p}service_windows_unit", "unit_code"),
+        **_MYSQL_TABLE_OPTIONS,
+    )
+    service_requests = Table(
+        f"{p}service_requests",
+        md,
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column(
+            "window_id",
+            _key(ID_LENGTH),
+            ForeignKey(fk("service_windows", "id"), name=f"fk_{p}service_requests_window"),
+            nullable=False,
+        ),
+        Column("unit_code", _key(CODE_LENGTH), nullable=False),
+        Column(
+            "applicant_id",
+            _key(ID_LENGTH),
+            ForeignKey(fk("persons", "id"), name=f"fk_{p}service_requests_applicant"),
+            nullable=False,
+        ),
+        Column("category", String(ENUM_LENGTH), nullable=False),
+        Column("received_at", UTCDateTime(), nullable=False),
+        Column("description", Text, nullable=False),
+        Column("state", String(ENUM_LENGTH), nullable=False),
+        Column("accepted_at", UTCDateTime(), nullable=True),
+        Column("resolved_at", UTCDateTime(), nullable=True),
+        Column("due_base", UTCDateTime(), nullable=True),
+        Column("paused_since", UTCDateTime(), nullable=True),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}service_requests"),
+        Index(f"ix_{p}service_requests_unit_received", "unit_code", "received_at"),
+        Index(f"ix_{p}service_requests_window_state", "window_id", "state"),
+        Index(f"ix_{p}service_requests_state_due", "state", "due_base"),
+        Index(f"ix_{p}service_requests_applicant", "applicant_id"),
+        **_MYSQL_TABLE_OPTIONS,
+    )
+    case_events = Table(
+        f"{p}case_events",
+        md,
+        Column("case_id", _key(ID_LENGTH), nullable=False),
+        Column("seq", Integer, autoincrement=False, nullable=False),
+        Column("case_type", _key(ENUM_LENGTH), nullable=False),
+        Column("action", String(ENUM_LENGTH), nullable=False),
+        Column("at", UTCDateTime(), nullable=False),
+        Column("actor_id", String(128), nullable=False),
+        Column("note", Text, nullable=False),
+        Column("data", JSONText(), nullable=False),
+        PrimaryKeyConstraint("case_id", "seq", name=f"pk_{p}case_events"),
+        **_MYSQL_TABLE_OPTIONS,
+    )
     tables = Tables(
+        service_windows=service_windows,
+        service_requests=service_requests,
+        case_events=case_events,
         units=units,
         unit_changes=unit_changes,
         unit_change_successors=unit_change_successors,

@@ -22,6 +22,7 @@ from minzu_core.errors import (
     DuplicateError,
     NotFoundError,
     PermissionDeniedError,
+    TransitionError,
     ValidationError,
 )
 from minzu_core.hierarchy import Unit, UnitChange, UnitChangeKind
@@ -37,6 +38,7 @@ from minzu_core.ledger import (
 )
 from minzu_core.ports import StoreBackend
 from minzu_core.privacy import Actor
+from minzu_core.services import ServiceCategory, ServiceRequest, ServiceWindow
 from minzu_core.store import Store
 
 __all__ = ["SAMPLE_UNITS", "StoreContract", "sample_person"]
@@ -462,3 +464,224 @@ class StoreContract:
             uow.commit()
         with store.unit_of_work(ADMIN) as uow:
             assert uow.people.count() == 2
+
+    # -- service windows and requests ----------------------------------------------------------
+    def _window(self, store: Store, **kw: object) -> ServiceWindow:
+        args: dict[str, object] = {
+            "unit_code": "360103001",
+            "name": "南浦街道民族工作服务窗口",
+            "opened": date(2019, 1, 1),
+            "categories": {ServiceCategory.LEGAL_AID, ServiceCategory.EMPLOYMENT},
+            "time_limits": {ServiceCategory.LEGAL_AID: 10},
+        }
+        args.update(kw)
+        with store.unit_of_work(ADMIN) as uow:
+            window = uow.services.add_window(ServiceWindow(**args), reason="设立窗口")  # type: ignore[arg-type]
+            uow.commit()
+        return window
+
+    def _applicant(self, store: Store, seq: int = 61, unit: str = COMMUNITY_A) -> Person:
+        with store.unit_of_work(ADMIN) as uow:
+            person = uow.people.add(sample_person(seq=seq, unit=unit), reason="登记")
+            uow.commit()
+        return person
+
+    def _submit(
+        self, store: Store, window: ServiceWindow, applicant: Person, at: datetime, **kw: object
+    ) -> ServiceRequest:
+        category = kw.pop("category", ServiceCategory.LEGAL_AID)
+        with store.unit_of_work(ADMIN) as uow:
+            request = uow.services.submit(
+                ServiceRequest.submit(
+                    window,
+                    applicant_id=applicant.id,
+                    category=category,  # type: ignore[arg-type]
+                    received_at=at,
+                    actor_id=ADMIN.id,
+                    description="欠薪",
+                )
+            )
+            uow.commit()
+        return request
+
+    def test_window_round_trip(self, store: Store) -> None:
+        window = self._window(store)
+        assert window.version == 1
+        with store.unit_of_work(ADMIN) as uow:
+            assert uow.services.get_window(window.id) == window
+            assert uow.services.windows(within="360103") == [window]
+            assert uow.services.windows(open_on=date(2018, 12, 31)) == []
+            closed = uow.services.save_window(
+                attrs.evolve(window, closed=date(2020, 1, 1)), reason="撤并"
+            )
+            uow.commit()
+        with store.unit_of_work(ADMIN) as uow:
+            assert uow.services.get_window(window.id) == closed
+            assert uow.services.windows(open_on=date(2020, 1, 1)) == []
+            assert uow.services.windows(within="360103101") == []
+
+    def test_window_needs_township_unit(self, store: Store) -> None:
+        with store.unit_of_work(ADMIN) as uow:
+            with pytest.raises(ValidationError) as err:
+                uow.services.add_window(
+                    ServiceWindow(
+                        unit_code="360103002",
+                        name="x",
+                        opened=date(2019, 1, 1),
+                        categories={"other"},
+                    ),
+                    reason="r",
+                )
+            assert err.value.code == "unit_not_found"
+
+    def test_request_lifecycle_round_trip(self, store: Store, clock: FixedClock) -> None:
+        window = self._window(store)
+        applicant = self._applicant(store)
+        t0 = datetime(2019, 12, 1, 9, 0, tzinfo=CST)
+        request = self._submit(store, window, applicant, t0)
+        steps: list[tuple[str, dict[str, object]]] = [
+            ("accept", {}),
+            ("start", {}),
+            ("request_documents", {"documents": ["劳动合同"]}),
+            ("documents_received", {}),
+            ("refer", {"to": "区人社局"}),
+            ("referral_returned", {}),
+            ("resolve", {"outcome": "已追回工资"}),
+            ("follow_up", {"satisfaction": "satisfied"}),
+            ("close", {}),
+        ]
+        with store.unit_of_work(ADMIN) as uow:
+            for hours, (action, data) in enumerate(steps, start=1):
+                request = uow.services.act(
+                    request, action, at=t0 + timedelta(hours=hours), note=f"第{hours}步", **data
+                )
+            uow.commit()
+        with store.unit_of_work(ADMIN) as uow:
+            loaded = uow.services.get(request.id)
+        assert loaded == request
+        assert loaded.state == "closed" and loaded.version == 1 + len(steps)
+        assert loaded.time_limit_days == 10
+        assert loaded.events[3].data == {"documents": ["劳动合同"]}
+        assert loaded.events[3].note == "第3步"
+        assert loaded.paused() == timedelta(hours=1)
+        assert loaded.resolved_on_time() is True
+
+    def test_request_rules(self, store: Store) -> None:
+        window = self._window(store, closed=date(2019, 12, 1))
+        applicant = self._applicant(store)
+        outsider = self._applicant(store, seq=62, unit=TOWN_VILLAGE)
+        t0 = datetime(2019, 11, 1, 9, tzinfo=CST)
+        with store.unit_of_work(ADMIN) as uow:
+            for kw, code in (
+                ({"received_at": datetime(2019, 12, 1, 9, tzinfo=CST)}, "window_closed"),
+                ({"category": ServiceCategory.SCHOOLING}, "category_not_offered"),
+            ):
+                args: dict[str, object] = {
+                    "applicant_id": applicant.id,
+                    "received_at": t0,
+                    "category": ServiceCategory.LEGAL_AID,
+                }
+                args.update(kw)
+                with pytest.raises(ValidationError) as err:
+                    uow.services.submit(ServiceRequest.submit(window, actor_id="a", **args))  # type: ignore[arg-type]
+                assert err.value.code == code
+        cadre = Actor.for_units("nanpu", "360103001")
+        with store.unit_of_work(cadre) as uow, pytest.raises(PermissionDeniedError):
+            uow.services.submit(
+                ServiceRequest.submit(
+                    window,
+                    applicant_id=outsider.id,
+                    category="legal_aid",
+                    received_at=t0,
+                    actor_id="nanpu",
+                )
+            )
+        request = self._submit(store, window, applicant, t0)
+        with store.unit_of_work(ADMIN) as uow:
+            with pytest.raises(TransitionError):
+                uow.services.act(request.id, "resolve", at=t0 + timedelta(hours=1), outcome="x")
+            with pytest.raises(ValidationError) as err:
+                uow.services.act(request.id, "decline", at=t0 + timedelta(hours=1))
+            assert err.value.field == "reason"
+            with pytest.raises(ValidationError) as err:
+                uow.services.act(request.id, "accept", at=t0 - timedelta(hours=1))
+            assert err.value.code == "event_before_previous"
+            uow.commit()
+        with store.unit_of_work(ADMIN) as uow:
+            assert uow.services.get(request.id) == request
+        with store.unit_of_work(Actor.for_units("taohua", "360103101")) as uow:
+            with pytest.raises(PermissionDeniedError):
+                uow.services.get(request.id)
+            assert uow.services.list() == []
+
+    def test_request_stale_version(self, store: Store) -> None:
+        window = self._window(store)
+        applicant = self._applicant(store)
+        t0 = datetime(2019, 12, 1, 9, tzinfo=CST)
+        request = self._submit(store, window, applicant, t0)
+        with store.unit_of_work(ADMIN) as one, store.unit_of_work(ADMIN) as two:
+            a = one.services.get(request.id)
+            b = two.services.get(request.id)
+            one.services.act(a, "accept", at=t0 + timedelta(hours=1))
+            one.commit()
+            with pytest.raises(ConcurrencyError):
+                two.services.act(b, "decline", at=t0 + timedelta(hours=1), reason="x")
+                two.commit()
+        with store.unit_of_work(ADMIN) as uow:
+            assert uow.services.get(request.id).state == "accepted"
+
+    def test_request_queries(self, store: Store) -> None:
+        window = self._window(store)
+        other = self._window(
+            store, unit_code="360103101", name="桃花镇窗口", categories={ServiceCategory.EMPLOYMENT}
+        )
+        applicant = self._applicant(store)
+        t0 = datetime(2019, 11, 1, 9, tzinfo=CST)
+        late = self._submit(store, window, applicant, t0)
+        paused_early = self._submit(store, window, applicant, t0 + timedelta(minutes=1))
+        paused_late = self._submit(store, window, applicant, t0 + timedelta(minutes=2))
+        done = self._submit(
+            store, window, applicant, t0 + timedelta(minutes=3), category=ServiceCategory.EMPLOYMENT
+        )
+        fresh = self._submit(
+            store, other, applicant, t0 + timedelta(days=10), category=ServiceCategory.EMPLOYMENT
+        )
+        with store.unit_of_work(ADMIN) as uow:
+            for r in (late, paused_early, paused_late, done):
+                uow.services.act(r.id, "accept", at=t0 + timedelta(hours=1))
+                uow.services.act(r.id, "start", at=t0 + timedelta(hours=2))
+            # legal aid: due t0+1h+10d; employment: due t0+1h+10d (default limit 10)
+            uow.services.act(
+                paused_early.id, "request_documents", at=t0 + timedelta(days=2), documents=["x"]
+            )
+            uow.services.act(
+                paused_late.id, "request_documents", at=t0 + timedelta(days=12), documents=["x"]
+            )
+            uow.services.act(done.id, "resolve", at=t0 + timedelta(days=3), outcome="ok")
+            uow.commit()
+        as_of = t0 + timedelta(days=20)
+        with store.unit_of_work(ADMIN) as uow:
+
+            def ids(requests: list[ServiceRequest]) -> list[uuid.UUID]:
+                return [r.id for r in requests]
+
+            assert ids(uow.services.overdue(as_of)) == [late.id, paused_late.id]
+            assert uow.services.count_overdue(as_of) == 2
+            assert ids(uow.services.overdue(t0 + timedelta(days=5))) == []
+            assert ids(uow.services.open_requests()) == [
+                late.id,
+                paused_early.id,
+                paused_late.id,
+                fresh.id,
+            ]
+            assert ids(uow.services.open_requests(window_id=other.id)) == [fresh.id]
+            assert uow.services.count(within="360103001") == 4
+            assert uow.services.count(category="employment") == 2
+            assert uow.services.count(states={"resolved"}) == 1
+            assert (
+                uow.services.count(
+                    received_from=t0 + timedelta(minutes=2), received_to=t0 + timedelta(days=1)
+                )
+                == 2
+            )
+            assert ids(uow.services.list(limit=2, offset=1)) == [paused_early.id, paused_late.id]

@@ -1,0 +1,274 @@
+"""SQL storage of service windows and service requests (a mixin of :class:`SqlSession`).
+
+Requests keep the values derived from their history (state, acceptance and resolution times,
+due base, pause start) in columns, so "open", "overdue", "by category/state/window/subtree" are
+``WHERE`` clauses. Their events live in the shared ``case_events`` table, append-only: a save
+inserts the new events after the stored ones, and the ``(case_id, seq)`` primary key makes
+rewriting an existing event impossible.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    Table,
+    and_,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+
+from minzu_core.errors import DuplicateError
+from minzu_core.lifecycle import Event
+from minzu_core.ports import RequestIndex, RequestQuery, WindowQuery
+from minzu_core.serialization import structure, unstructure
+from minzu_core.services import OPEN_STATES, ServiceCategory, ServiceRequest, ServiceWindow
+
+if TYPE_CHECKING:
+    from minzu_adapters.sql.errors import DuplicateFactory
+    from minzu_adapters.sql.schema import Tables
+
+__all__ = ["ServiceStorage"]
+
+SERVICE_CASE = "service_request"
+
+
+def _duplicate(what: str) -> DuplicateError:
+    return DuplicateError(
+        f"{what}标识重复", f"a {what} with this id exists", code="duplicate_id", field="id"
+    )
+
+
+def _stale(what: str, stored: int | None, expected: int) -> Exception:
+    from minzu_adapters.sql.backend import _stale as stale
+
+    return stale(what, stored, expected)
+
+
+class ServiceStorage:
+    """The service primitives of :class:`minzu_adapters.sql.backend.SqlSession`."""
+
+    if TYPE_CHECKING:
+        _t: Tables
+
+        def _all(self, stmt: Select[Any]) -> Sequence[Row[Any]]: ...
+
+        def _write(
+            self, on_duplicate: DuplicateFactory | None, *, several: bool = False
+        ) -> AbstractContextManager[Connection]: ...
+
+        def _bind(
+            self, table: Table, data: Mapping[str, Any], field_prefix: str = ""
+        ) -> dict[str, Any]: ...
+
+        def _stale_on_conflict(
+            self, what: str, key_column: Any, key: str, expected_version: int
+        ) -> AbstractContextManager[None]: ...
+
+    # -- windows -------------------------------------------------------------------------------
+    def _window_row(self, window: ServiceWindow) -> dict[str, Any]:
+        data = unstructure(window)
+        data["categories"] = sorted(c.value for c in window.categories)
+        data["time_limits"] = {
+            c.value: d for c, d in sorted(window.time_limits.items(), key=lambda i: i[0].value)
+        }
+        return self._bind(self._t.service_windows, data)
+
+    @staticmethod
+    def _window_from(row: Row[Any]) -> ServiceWindow:
+        m = dict(row._mapping)
+        return structure(m, ServiceWindow)
+
+    def get_window(self, window_id: uuid.UUID) -> ServiceWindow | None:
+        """The window with this id, or ``None``."""
+        w = self._t.service_windows
+        rows = self._all(select(w).where(w.c.id == str(window_id)))
+        return self._window_from(rows[0]) if rows else None
+
+    def insert_window(self, window: ServiceWindow) -> None:
+        """Store a new window."""
+        row = self._window_row(window)
+        with self._write(lambda: _duplicate("服务窗口")) as conn:
+            conn.execute(insert(self._t.service_windows), row)
+
+    def update_window(self, window: ServiceWindow, expected_version: int) -> None:
+        """Replace a window if its stored version is ``expected_version``."""
+        w = self._t.service_windows
+        row = self._window_row(window)
+        wid = row.pop("id")
+        with (
+            self._stale_on_conflict("window", w.c.id, wid, expected_version),
+            self._write(None) as conn,
+        ):
+            result = conn.execute(
+                update(w).where(w.c.id == wid, w.c.version == expected_version).values(row)
+            )
+            if result.rowcount != 1:
+                stored = conn.execute(select(w.c.version).where(w.c.id == wid)).scalar()
+                raise _stale("window", stored, expected_version)
+
+    def query_windows(self, query: WindowQuery) -> list[ServiceWindow]:
+        """Windows matching ``query``, by unit code then id."""
+        from minzu_adapters.sql.backend import _prefix_match
+
+        w = self._t.service_windows
+        conds: list[ColumnElement[bool]] = []
+        if query.prefixes is not None:
+            conds.append(_prefix_match(w.c.unit_code, query.prefixes))
+        if query.open_on is not None:
+            conds.append(w.c.opened <= query.open_on)
+            conds.append(or_(w.c.closed.is_(None), w.c.closed > query.open_on))
+        rows = self._all(select(w).where(*conds).order_by(w.c.unit_code, w.c.id))
+        return [self._window_from(r) for r in rows]
+
+    # -- requests ------------------------------------------------------------------------------
+    def _request_row(self, request: ServiceRequest, index: RequestIndex) -> dict[str, Any]:
+        data = {
+            "id": str(request.id),
+            "window_id": str(request.window_id),
+            "unit_code": request.unit_code.value,
+            "applicant_id": str(request.applicant_id),
+            "category": request.category.value,
+            "received_at": request.received_at,
+            "description": request.description,
+            "version": request.version,
+            **unstructure(index),
+        }
+        return self._bind(self._t.service_requests, data)
+
+    def _event_rows(self, request: ServiceRequest, start: int) -> list[dict[str, Any]]:
+        return [
+            self._bind(
+                self._t.case_events,
+                {
+                    "case_id": str(request.id),
+                    "seq": seq,
+                    "case_type": SERVICE_CASE,
+                    **unstructure(event),
+                },
+                "events.",
+            )
+            for seq, event in enumerate(request.events[start:], start=start)
+        ]
+
+    def _load_requests(self, rows: Sequence[Row[Any]]) -> list[ServiceRequest]:
+        """Requests for ``rows``, with their events fetched in ONE statement."""
+        if not rows:
+            return []
+        e = self._t.case_events
+        ids = [r._mapping["id"] for r in rows]
+        events: dict[str, list[Event]] = {i: [] for i in ids}
+        stmt = select(e).where(e.c.case_id.in_(ids)).order_by(e.c.case_id, e.c.seq)
+        for row in self._all(stmt):
+            m = row._mapping
+            events[m["case_id"]].append(
+                Event(m["action"], m["at"], m["actor_id"], m["note"], m["data"])
+            )
+        found = []
+        for row in rows:
+            m = row._mapping
+            found.append(
+                ServiceRequest(
+                    window_id=m["window_id"],
+                    unit_code=m["unit_code"],
+                    applicant_id=m["applicant_id"],
+                    category=ServiceCategory(m["category"]),
+                    received_at=m["received_at"],
+                    events=events[m["id"]],
+                    description=m["description"],
+                    id=m["id"],
+                    version=m["version"],
+                )
+            )
+        return found
+
+    def get_request(self, request_id: uuid.UUID) -> ServiceRequest | None:
+        """The request with this id and its events, or ``None``."""
+        r = self._t.service_requests
+        found = self._load_requests(self._all(select(r).where(r.c.id == str(request_id))))
+        return found[0] if found else None
+
+    def insert_request(self, request: ServiceRequest, index: RequestIndex) -> None:
+        """Store a new request and its events."""
+        row = self._request_row(request, index)
+        events = self._event_rows(request, 0)
+        with self._write(lambda: _duplicate("服务事项"), several=True) as conn:
+            conn.execute(insert(self._t.service_requests), row)
+            conn.execute(insert(self._t.case_events), events)
+
+    def update_request(
+        self, request: ServiceRequest, index: RequestIndex, expected_version: int
+    ) -> None:
+        """Update the derived columns and append the new events, version-checked."""
+        r, e = self._t.service_requests, self._t.case_events
+        row = self._request_row(request, index)
+        rid = row.pop("id")
+        with (
+            self._stale_on_conflict("service request", r.c.id, rid, expected_version),
+            self._write(None, several=True) as conn,
+        ):
+            result = conn.execute(
+                update(r).where(r.c.id == rid, r.c.version == expected_version).values(row)
+            )
+            if result.rowcount != 1:
+                stored = conn.execute(select(r.c.version).where(r.c.id == rid)).scalar()
+                raise _stale("service request", stored, expected_version)
+            stored_count = conn.execute(
+                select(func.count()).select_from(e).where(e.c.case_id == rid)
+            ).scalar_one()
+            new_events = self._event_rows(request, int(stored_count))
+            if new_events:
+                conn.execute(insert(e), new_events)
+
+    def _request_conditions(self, q: RequestQuery) -> list[ColumnElement[bool]]:
+        from minzu_adapters.sql.backend import _prefix_match
+
+        r = self._t.service_requests
+        conds: list[ColumnElement[bool]] = []
+        if q.prefixes is not None:
+            conds.append(_prefix_match(r.c.unit_code, q.prefixes))
+        if q.window_id is not None:
+            conds.append(r.c.window_id == str(q.window_id))
+        if q.category is not None:
+            conds.append(r.c.category == q.category.value)
+        if q.states is not None:
+            conds.append(r.c.state.in_(sorted(q.states)))
+        if q.received_from is not None:
+            conds.append(r.c.received_at >= q.received_from)
+        if q.received_to is not None:
+            conds.append(r.c.received_at < q.received_to)
+        if q.overdue_at is not None:
+            conds.append(r.c.state.in_(sorted(OPEN_STATES)))
+            conds.append(r.c.due_base < q.overdue_at)
+            conds.append(or_(r.c.paused_since.is_(None), r.c.due_base < r.c.paused_since))
+        return [and_(*conds)] if conds else []
+
+    def query_requests(self, query: RequestQuery) -> list[ServiceRequest]:
+        """Requests matching ``query`` by received time then id (2 statements)."""
+        if query.limit is not None and query.limit <= 0:
+            return []
+        r = self._t.service_requests
+        stmt = (
+            select(r)
+            .where(*self._request_conditions(query))
+            .order_by(r.c.received_at, r.c.id)
+            .limit(query.limit)
+            .offset(max(query.offset, 0) or None)
+        )
+        return self._load_requests(self._all(stmt))
+
+    def count_requests(self, query: RequestQuery) -> int:
+        """How many requests match ``query``: one ``SELECT count(*)``."""
+        r = self._t.service_requests
+        stmt = select(func.count()).select_from(r).where(*self._request_conditions(query))
+        return int(self._all(stmt)[0][0])
