@@ -442,19 +442,19 @@ def test_outdated_database_is_refused_until_upgraded(
         upgrade_schema(place.url, prefix=HOST_PREFIX, schema=place.schema, revision="0001")
         == "0001"
     )
-    assert head_revision() == "0002"
+    assert head_revision() not in (None, "0001")
     with pytest.raises(StoreError) as caught:
         ensure_schema(place.url, prefix=HOST_PREFIX, schema=place.schema)
     error = caught.value
     assert error.code == "schema_outdated"
-    assert error.details == {"current": "0001", "head": "0002"}
+    assert error.details == {"current": "0001", "head": head_revision()}
     assert "minzu schema upgrade" in error.message_zh
     assert "minzu schema upgrade" in error.message_en
     with pytest.raises(StoreError) as caught:
         open_sql_store(place.url, prefix=HOST_PREFIX, schema=place.schema)
     assert caught.value.code == "schema_outdated"
 
-    assert upgrade_schema(place.url, prefix=HOST_PREFIX, schema=place.schema) == "0002"
+    assert upgrade_schema(place.url, prefix=HOST_PREFIX, schema=place.schema) == head_revision()
     assert f"{HOST_PREFIX}service_requests" in _tables(place)
     assert ensure_schema(place.url, prefix=HOST_PREFIX, schema=place.schema) == "up_to_date"
 

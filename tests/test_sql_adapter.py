@@ -193,6 +193,7 @@ def test_metadata_prefix_and_schema() -> None:
         "app_service_windows",
         "app_service_requests",
         "app_case_events",
+        "app_disputes",
         "app_history",
     }
     assert all(t.schema == "ledger" for t in tables.all())

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import Any
 
 from minzu_core.clock import Clock, system_clock
+from minzu_core.disputes import DEFAULT_TARGET_DAYS
 from minzu_core.errors import UnknownStoreError, ValidationError
 from minzu_core.ports import StoreBackend
 from minzu_core.privacy import Actor
@@ -41,10 +42,19 @@ class Store:
         *,
         clock: Clock = system_clock,
         calendar: Calendar | None = None,
+        dispute_target_days: int = DEFAULT_TARGET_DAYS,
     ) -> None:
         self.backend = backend
         self.clock = clock
         self.calendar: Calendar = calendar or CalendarDays()
+        if dispute_target_days <= 0:
+            raise ValidationError(
+                "调解期限须为正整数天",
+                "the mediation target must be positive",
+                code="invalid_target",
+                field="dispute_target_days",
+            )
+        self.dispute_target_days = dispute_target_days
 
     @property
     def url(self) -> str:
@@ -57,7 +67,7 @@ class Store:
             raise ValidationError(
                 "须提供操作人", "an Actor is required", code="actor_required", field="actor"
             )
-        return UnitOfWork(self.backend, actor, self.clock, self.calendar)
+        return UnitOfWork(self.backend, actor, self.clock, self.calendar, self.dispute_target_days)
 
     def close(self) -> None:
         """Release the backend's resources."""
@@ -101,13 +111,19 @@ def available_schemes() -> list[str]:
 
 
 def open_store(
-    url: str, *, clock: Clock = system_clock, calendar: Calendar | None = None, **options: Any
+    url: str,
+    *,
+    clock: Clock = system_clock,
+    calendar: Calendar | None = None,
+    dispute_target_days: int = DEFAULT_TARGET_DAYS,
+    **options: Any,
 ) -> Store:
     """Open the store at ``url`` with the adapter registered for its scheme.
 
     ``clock`` gives the time of every change; ``calendar`` counts promised days of service
     requests (calendar days by default; :class:`~minzu_core.services.WorkingDays` for working
-    days). ``options`` are passed to the adapter's factory. Raises :class:`UnknownStoreError`
+    days); ``dispute_target_days`` is the mediation target (30 days by default). ``options``
+    are passed to the adapter's factory. Raises :class:`UnknownStoreError`
     naming the installed schemes when none matches.
     """
     scheme = url_scheme(url)
@@ -126,4 +142,4 @@ def open_store(
         )
     factory = ep.load()
     backend = factory(url, **options)
-    return Store(backend, clock=clock, calendar=calendar)
+    return Store(backend, clock=clock, calendar=calendar, dispute_target_days=dispute_target_days)

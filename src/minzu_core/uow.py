@@ -23,6 +23,8 @@ import attrs
 from minzu_core.clock import Clock, today_cst
 from minzu_core.codes.divisions import DivisionCode, Level
 from minzu_core.codes.resident_id import mask_resident_id, parse_resident_id
+from minzu_core.dispute_repository import DisputeRepository
+from minzu_core.disputes import DEFAULT_TARGET_DAYS
 from minzu_core.errors import (
     ConcurrencyError,
     DuplicateError,
@@ -74,21 +76,30 @@ class UnitOfWork:
         units: the :class:`UnitRepository`.
         people: the :class:`PersonRepository`.
         services: the :class:`~minzu_core.service_repository.ServiceRepository`.
+        disputes: the :class:`~minzu_core.dispute_repository.DisputeRepository`.
+        dispute_target_days: the mediation target recorded when a dispute is accepted.
         calendar: how promised days are counted (calendar days unless the store says otherwise).
     """
 
     def __init__(
-        self, backend: StoreBackend, actor: Actor, clock: Clock, calendar: Calendar | None = None
+        self,
+        backend: StoreBackend,
+        actor: Actor,
+        clock: Clock,
+        calendar: Calendar | None = None,
+        dispute_target_days: int = DEFAULT_TARGET_DAYS,
     ) -> None:
         self._backend = backend
         self.actor = actor
         self.clock = clock
         self.calendar: Calendar = calendar or CalendarDays()
+        self.dispute_target_days: int = dispute_target_days
         self._session: StoreSession | None = None
         self._entered = False
         self.units = UnitRepository(self)
         self.people = PersonRepository(self)
         self.services = ServiceRepository(self)
+        self.disputes = DisputeRepository(self)
 
     # -- transaction control -------------------------------------------------------------------
     def __enter__(self) -> UnitOfWork:

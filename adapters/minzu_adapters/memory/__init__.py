@@ -13,6 +13,7 @@ import uuid
 from datetime import date
 from typing import Any
 
+from minzu_adapters.memory.disputes import DisputeMemory
 from minzu_core.codes.divisions import DivisionCode
 from minzu_core.errors import ConcurrencyError, DuplicateError, StoreError
 from minzu_core.hierarchy import Unit, UnitChange
@@ -65,6 +66,8 @@ class _State:
         self.active_by_number: dict[str, uuid.UUID] = {}
         self.windows: dict[uuid.UUID, ServiceWindow] = {}
         self.requests: dict[uuid.UUID, tuple[ServiceRequest, RequestIndex]] = {}
+        # Generic documents of later aggregates: kind -> key -> object with a ``version``.
+        self.docs: dict[str, dict[str, Any]] = {}
 
 
 class MemoryBackend:
@@ -88,7 +91,7 @@ class MemoryBackend:
         """Nothing to release (named stores stay registered for the process)."""
 
 
-class MemorySession:
+class MemorySession(DisputeMemory):
     """One transaction on a :class:`MemoryBackend`: a private overlay of changes."""
 
     def __init__(self, backend: MemoryBackend) -> None:
@@ -103,6 +106,8 @@ class MemorySession:
         self._window_expected: dict[uuid.UUID, int | None] = {}
         self._requests: dict[uuid.UUID, tuple[ServiceRequest, RequestIndex]] = {}
         self._request_expected: dict[uuid.UUID, int | None] = {}
+        self._docs: dict[str, dict[str, Any]] = {}
+        self._doc_expected: dict[tuple[str, str], int | None] = {}
         self._closed = False
 
     # -- helpers -------------------------------------------------------------------------------
@@ -382,6 +387,41 @@ class MemorySession:
         """How many requests match ``query``."""
         return sum(1 for r, i in self._all_requests() if self._request_matches(r, i, query))
 
+    # -- generic documents (used by the aggregate mixins) ---------------------------------------
+    def doc_get(self, kind: str, key: str) -> Any:
+        """The object stored under ``(kind, key)`` (overlay first), or ``None``."""
+        overlay = self._docs.get(kind)
+        if overlay is not None and key in overlay:
+            return overlay[key]
+        with self._b.lock:
+            return self._b.state.docs.get(kind, {}).get(key)
+
+    def doc_all(self, kind: str) -> list[Any]:
+        """Every object of ``kind`` as this session sees it (committed state + overlay)."""
+        with self._b.lock:
+            merged = dict(self._b.state.docs.get(kind, {}))
+        merged.update(self._docs.get(kind, {}))
+        return list(merged.values())
+
+    def doc_insert(self, kind: str, key: str, obj: Any) -> None:
+        """Insert a new object (its ``version`` is the stored version); DuplicateError if the
+        key exists."""
+        if self.doc_get(kind, key) is not None:
+            raise DuplicateError(
+                "记录标识重复", f"a {kind} with this id exists", code="duplicate_id", field="id"
+            )
+        self._docs.setdefault(kind, {})[key] = obj
+        self._doc_expected.setdefault((kind, key), None)
+
+    def doc_update(self, kind: str, key: str, obj: Any, expected_version: int) -> None:
+        """Replace an object whose stored version is ``expected_version`` (else
+        ConcurrencyError ``stale_version``)."""
+        current = self.doc_get(kind, key)
+        if current is None or current.version != expected_version:
+            raise _stale(kind, None if current is None else current.version, expected_version)
+        self._doc_expected.setdefault((kind, key), expected_version)
+        self._docs.setdefault(kind, {})[key] = obj
+
     # -- history -------------------------------------------------------------------------------
     def append_history(self, record: ChangeRecord) -> None:
         """Append a history record."""
@@ -437,6 +477,18 @@ class MemorySession:
                 stored_v = None if stored_r is None else stored_r[0].version
                 if stored_v != expected_r:
                     raise _stale("service request", stored_v, expected_r or 0)
+            for (kind, key), expected_d in self._doc_expected.items():
+                stored_d = state.docs.get(kind, {}).get(key)
+                stored_dv = None if stored_d is None else stored_d.version
+                if stored_dv != expected_d:
+                    if expected_d is None:
+                        raise DuplicateError(
+                            "记录标识重复",
+                            f"a {kind} with this id exists",
+                            code="duplicate_id",
+                            field="id",
+                        )
+                    raise _stale(kind, stored_dv, expected_d)
             claimed: dict[str, uuid.UUID] = {}
             for person in self._persons.values():
                 if person.id_number is None or person.status is not PersonStatus.ACTIVE:
@@ -464,6 +516,8 @@ class MemorySession:
             state.history.extend(self._history)
             state.windows.update(self._windows)
             state.requests.update(self._requests)
+            for kind, objects in self._docs.items():
+                state.docs.setdefault(kind, {}).update(objects)
         self._reset()
 
     def rollback(self) -> None:
@@ -486,6 +540,8 @@ class MemorySession:
         self._window_expected.clear()
         self._requests.clear()
         self._request_expected.clear()
+        self._docs.clear()
+        self._doc_expected.clear()
 
 
 def open_memory_store(url: str = "memory://", **options: Any) -> MemoryBackend:

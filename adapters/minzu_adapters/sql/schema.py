@@ -160,6 +160,7 @@ class Tables:
     service_windows: Table
     service_requests: Table
     case_events: Table
+    disputes: Table
 
     def all(self) -> tuple[Table, ...]:
         """Every table, parents before children."""
@@ -173,6 +174,7 @@ class Tables:
             self.service_windows,
             self.service_requests,
             self.case_events,
+            self.disputes,
         )
 
 
@@ -386,7 +388,38 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         PrimaryKeyConstraint("case_id", "seq", name=f"pk_{p}case_events"),
         **_MYSQL_TABLE_OPTIONS,
     )
+    disputes = Table(
+        f"{p}disputes",
+        md,
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column("origin_unit", _key(CODE_LENGTH), nullable=False),
+        Column("handling_unit", _key(CODE_LENGTH), nullable=False),
+        Column("category", String(ENUM_LENGTH), nullable=False),
+        Column("severity", String(ENUM_LENGTH), nullable=False),
+        Column("source", String(ENUM_LENGTH), nullable=False),
+        Column("referred_by", String(TEXT_LENGTH), nullable=True),
+        Column("ethnic_factor", Boolean(), nullable=False),
+        Column("mass", Boolean(), nullable=False),
+        Column("narrative", Text, nullable=True),
+        Column("parties", JSONText(), nullable=False),
+        Column("mediators", JSONText(), nullable=False),
+        Column("registered_at", UTCDateTime(), nullable=False),
+        Column("state", String(ENUM_LENGTH), nullable=False),
+        Column("accepted_at", UTCDateTime(), nullable=True),
+        Column("due_at", UTCDateTime(), nullable=True),
+        Column("concluded_at", UTCDateTime(), nullable=True),
+        Column("outcome", String(ENUM_LENGTH), nullable=True),
+        Column("escalations", Integer, nullable=False),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}disputes"),
+        Index(f"ix_{p}disputes_handling_state", "handling_unit", "state"),
+        Index(f"ix_{p}disputes_origin", "origin_unit"),
+        Index(f"ix_{p}disputes_state_due", "state", "due_at"),
+        Index(f"ix_{p}disputes_registered", "registered_at"),
+        **_MYSQL_TABLE_OPTIONS,
+    )
     tables = Tables(
+        disputes=disputes,
         service_windows=service_windows,
         service_requests=service_requests,
         case_events=case_events,

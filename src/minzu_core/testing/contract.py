@@ -40,6 +40,7 @@ from minzu_core.ports import StoreBackend
 from minzu_core.privacy import Actor
 from minzu_core.services import ServiceCategory, ServiceRequest, ServiceWindow
 from minzu_core.store import Store
+from minzu_core.testing.contract_disputes import DisputeContract
 
 __all__ = ["SAMPLE_UNITS", "StoreContract", "sample_person"]
 
@@ -98,7 +99,7 @@ def sample_person(
     )
 
 
-class StoreContract:
+class StoreContract(DisputeContract):
     """The shared contract suite. Override ``store_backend`` to yield a fresh, empty backend."""
 
     @pytest.fixture
