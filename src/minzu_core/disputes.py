@@ -17,7 +17,6 @@ normally concludes within 30 days of acceptance (the default target, configurabl
 
 from __future__ import annotations
 
-import enum
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -29,6 +28,7 @@ from minzu_core.clock import CST, require_aware
 from minzu_core.codes.divisions import DivisionCode, Level
 from minzu_core.codes.masking import mask_name
 from minzu_core.errors import ValidationError
+from minzu_core.labels import LabelledEnum
 from minzu_core.lifecycle import Event, Lifecycle, State, Transition
 
 __all__ = [
@@ -53,41 +53,7 @@ CHANNELS = ("arbitration", "administrative", "judicial")
 _REDIRECT_CHANNELS = ("arbitration", "administrative", "judicial", "police", "petition", "other")
 
 
-class _Labelled(enum.Enum):
-    @property
-    def label_zh(self) -> str:
-        """The Chinese label."""
-        return self._labels()[self.value][0]
-
-    @property
-    def label_en(self) -> str:
-        """The English label."""
-        return self._labels()[self.value][1]
-
-    @classmethod
-    def _labels(cls) -> dict[str, tuple[str, str]]:
-        raise NotImplementedError  # pragma: no cover
-
-    @classmethod
-    def parse(cls, value: Any, *, field: str) -> Any:
-        """Accept a member, its value, or its Chinese/English label."""
-        if isinstance(value, cls):
-            return value
-        text = str(value).strip()
-        for member in cls:
-            zh, en = member._labels()[member.value]
-            if text in (member.value, zh) or text.lower() == en.lower():
-                return member
-        raise ValidationError(
-            f"{field} 的取值无效",
-            f"invalid value for {field}",
-            code="invalid_choice",
-            field=field,
-            details={"allowed": [m.value for m in cls]},
-        )
-
-
-class DisputeCategory(_Labelled):
+class DisputeCategory(LabelledEnum):
     """纠纷类别."""
 
     NEIGHBOUR = "neighbour"
@@ -99,7 +65,7 @@ class DisputeCategory(_Labelled):
     OTHER = "other"
 
     @classmethod
-    def _labels(cls) -> dict[str, tuple[str, str]]:
+    def _label_table(cls) -> dict[str, tuple[str, str]]:
         return {
             "neighbour": ("邻里", "neighbours"),
             "marriage_family": ("婚姻家庭", "marriage and family"),
@@ -111,7 +77,7 @@ class DisputeCategory(_Labelled):
         }
 
 
-class Severity(_Labelled):
+class Severity(LabelledEnum):
     """严重程度, ordered: ordinary < major < serious."""
 
     ORDINARY = "ordinary"
@@ -119,7 +85,7 @@ class Severity(_Labelled):
     SERIOUS = "serious"
 
     @classmethod
-    def _labels(cls) -> dict[str, tuple[str, str]]:
+    def _label_table(cls) -> dict[str, tuple[str, str]]:
         return {
             "ordinary": ("一般", "ordinary"),
             "major": ("较大", "major"),
@@ -127,7 +93,7 @@ class Severity(_Labelled):
         }
 
 
-class DisputeSource(_Labelled):
+class DisputeSource(LabelledEnum):
     """来源: a party's application, found by screening, or referred by another body."""
 
     APPLICATION = "application"
@@ -135,7 +101,7 @@ class DisputeSource(_Labelled):
     REFERRAL = "referral"
 
     @classmethod
-    def _labels(cls) -> dict[str, tuple[str, str]]:
+    def _label_table(cls) -> dict[str, tuple[str, str]]:
         return {
             "application": ("当事人申请", "application"),
             "screening": ("排查", "screening"),

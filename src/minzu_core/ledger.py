@@ -10,7 +10,6 @@ Personal data never appears in a repr: names, ID numbers, phones and addresses a
 
 from __future__ import annotations
 
-import enum
 import itertools
 import uuid
 from collections.abc import Iterable
@@ -26,6 +25,7 @@ from minzu_core.codes.phone import parse_phone
 from minzu_core.codes.resident_id import Gender, mask_resident_id, parse_resident_id
 from minzu_core.codes.uscc import parse_uscc
 from minzu_core.errors import ValidationError
+from minzu_core.labels import LabelledEnum
 
 __all__ = [
     "HouseholdRegistration",
@@ -38,43 +38,7 @@ __all__ = [
 ]
 
 
-class _Labelled(enum.Enum):
-    """An enum whose members carry Chinese and English labels."""
-
-    @property
-    def label_zh(self) -> str:
-        """The Chinese label."""
-        return type(self)._label_table()[self.value][0]
-
-    @property
-    def label_en(self) -> str:
-        """The English label."""
-        return type(self)._label_table()[self.value][1]
-
-    @classmethod
-    def _label_table(cls) -> dict[str, tuple[str, str]]:
-        raise NotImplementedError  # pragma: no cover - every subclass defines it
-
-    @classmethod
-    def parse(cls, value: Any, *, field: str) -> Any:
-        """Accept the value, the member name, or the Chinese/English label."""
-        if isinstance(value, cls):
-            return value
-        text = str(value).strip()
-        for member in cls:
-            zh, en = cls._label_table()[member.value]
-            if text in (member.value, member.name, zh) or text.lower() == en.lower():
-                return member
-        raise ValidationError(
-            f"{field} 的取值无效",
-            f"invalid value for {field}",
-            code="invalid_choice",
-            field=field,
-            details={"allowed": [m.value for m in cls]},
-        )
-
-
-class ResidenceStatus(_Labelled):
+class ResidenceStatus(LabelledEnum):
     """人员类别: resident (常住) or floating (流动)."""
 
     RESIDENT = "resident"
@@ -85,7 +49,7 @@ class ResidenceStatus(_Labelled):
         return {"resident": ("常住", "resident"), "floating": ("流动", "floating")}
 
 
-class MigrationReason(_Labelled):
+class MigrationReason(LabelledEnum):
     """流动原因: why a floating person came."""
 
     WORK = "work"
@@ -105,7 +69,7 @@ class MigrationReason(_Labelled):
         }
 
 
-class LanguageProficiency(_Labelled):
+class LanguageProficiency(LabelledEnum):
     """国家通用语言水平: proficiency in the national common language."""
 
     FLUENT = "fluent"
@@ -123,7 +87,7 @@ class LanguageProficiency(_Labelled):
         }
 
 
-class PersonStatus(_Labelled):
+class PersonStatus(LabelledEnum):
     """Record status: active, or merged into another record after a duplicate decision."""
 
     ACTIVE = "active"
@@ -176,7 +140,7 @@ def _opt_id_number(value: Any) -> str | None:
     return None if text is None else parse_resident_id(text, field="id_number").number
 
 
-def _enum_converter(cls: type[_Labelled], field: str, optional: bool) -> Any:
+def _enum_converter(cls: type[LabelledEnum], field: str, optional: bool) -> Any:
     def convert(value: Any) -> Any:
         if value is None or value == "":
             if optional:

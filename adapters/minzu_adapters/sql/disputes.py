@@ -27,9 +27,9 @@ from sqlalchemy import (
     update,
 )
 
+from minzu_adapters.sql.cases import CaseEventStorage
 from minzu_core.disputes import OPEN_STATES, Dispute, Party
 from minzu_core.errors import DuplicateError
-from minzu_core.lifecycle import Event
 from minzu_core.ports import DisputeIndex, DisputeQuery
 from minzu_core.serialization import structure, unstructure
 
@@ -48,7 +48,7 @@ def _duplicate() -> DuplicateError:
     )
 
 
-class DisputeStorage:
+class DisputeStorage(CaseEventStorage):
     """The dispute primitives of :class:`~minzu_adapters.sql.backend.SqlSession`."""
 
     if TYPE_CHECKING:
@@ -87,29 +87,11 @@ class DisputeStorage:
         }
         return self._bind(self._t.disputes, data)
 
-    def _dispute_events(self, d: Dispute, start: int) -> list[dict[str, Any]]:
-        return [
-            self._bind(
-                self._t.case_events,
-                {"case_id": str(d.id), "seq": seq, "case_type": DISPUTE_CASE, **unstructure(event)},
-                "events.",
-            )
-            for seq, event in enumerate(d.events[start:], start=start)
-        ]
-
     def _load_disputes(self, rows: Sequence[Row[Any]]) -> list[Dispute]:
         """Disputes for ``rows`` with their events fetched in ONE statement."""
         if not rows:
             return []
-        e = self._t.case_events
-        ids = [r._mapping["id"] for r in rows]
-        events: dict[str, list[Event]] = {i: [] for i in ids}
-        stmt = select(e).where(e.c.case_id.in_(ids)).order_by(e.c.case_id, e.c.seq)
-        for row in self._all(stmt):
-            m = row._mapping
-            events[m["case_id"]].append(
-                Event(m["action"], m["at"], m["actor_id"], m["note"], m["data"])
-            )
+        events = self._load_events([r._mapping["id"] for r in rows])
         found = []
         for row in rows:
             m = row._mapping
@@ -142,16 +124,15 @@ class DisputeStorage:
     def insert_dispute(self, dispute: Dispute, index: DisputeIndex) -> None:
         """Store a new dispute and its events."""
         row = self._dispute_row(dispute, index)
-        events = self._dispute_events(dispute, 0)
         with self._write(_duplicate, several=True) as conn:
             conn.execute(insert(self._t.disputes), row)
-            conn.execute(insert(self._t.case_events), events)
+            self._insert_events(conn, DISPUTE_CASE, row["id"], dispute.events)
 
     def update_dispute(self, dispute: Dispute, index: DisputeIndex, expected_version: int) -> None:
         """Update the derived columns and append the new events, version-checked."""
         from minzu_adapters.sql.backend import _stale
 
-        t, e = self._t.disputes, self._t.case_events
+        t = self._t.disputes
         row = self._dispute_row(dispute, index)
         did = row.pop("id")
         with (
@@ -164,12 +145,7 @@ class DisputeStorage:
             if result.rowcount != 1:
                 stored = conn.execute(select(t.c.version).where(t.c.id == did)).scalar()
                 raise _stale("dispute", stored, expected_version)
-            stored_count = conn.execute(
-                select(func.count()).select_from(e).where(e.c.case_id == did)
-            ).scalar_one()
-            new_events = self._dispute_events(dispute, int(stored_count))
-            if new_events:
-                conn.execute(insert(e), new_events)
+            self._append_events(conn, DISPUTE_CASE, did, dispute.events)
 
     def _dispute_conditions(self, q: DisputeQuery) -> list[ColumnElement[bool]]:
         from minzu_adapters.sql.backend import _prefix_match

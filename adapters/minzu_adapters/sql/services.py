@@ -28,8 +28,8 @@ from sqlalchemy import (
     update,
 )
 
+from minzu_adapters.sql.cases import CaseEventStorage
 from minzu_core.errors import DuplicateError
-from minzu_core.lifecycle import Event
 from minzu_core.ports import RequestIndex, RequestQuery, WindowQuery
 from minzu_core.serialization import structure, unstructure
 from minzu_core.services import OPEN_STATES, ServiceCategory, ServiceRequest, ServiceWindow
@@ -55,7 +55,7 @@ def _stale(what: str, stored: int | None, expected: int) -> Exception:
     return stale(what, stored, expected)
 
 
-class ServiceStorage:
+class ServiceStorage(CaseEventStorage):
     """The service primitives of :class:`minzu_adapters.sql.backend.SqlSession`."""
 
     if TYPE_CHECKING:
@@ -146,34 +146,11 @@ class ServiceStorage:
         }
         return self._bind(self._t.service_requests, data)
 
-    def _event_rows(self, request: ServiceRequest, start: int) -> list[dict[str, Any]]:
-        return [
-            self._bind(
-                self._t.case_events,
-                {
-                    "case_id": str(request.id),
-                    "seq": seq,
-                    "case_type": SERVICE_CASE,
-                    **unstructure(event),
-                },
-                "events.",
-            )
-            for seq, event in enumerate(request.events[start:], start=start)
-        ]
-
     def _load_requests(self, rows: Sequence[Row[Any]]) -> list[ServiceRequest]:
         """Requests for ``rows``, with their events fetched in ONE statement."""
         if not rows:
             return []
-        e = self._t.case_events
-        ids = [r._mapping["id"] for r in rows]
-        events: dict[str, list[Event]] = {i: [] for i in ids}
-        stmt = select(e).where(e.c.case_id.in_(ids)).order_by(e.c.case_id, e.c.seq)
-        for row in self._all(stmt):
-            m = row._mapping
-            events[m["case_id"]].append(
-                Event(m["action"], m["at"], m["actor_id"], m["note"], m["data"])
-            )
+        events = self._load_events([r._mapping["id"] for r in rows])
         found = []
         for row in rows:
             m = row._mapping
@@ -201,16 +178,15 @@ class ServiceStorage:
     def insert_request(self, request: ServiceRequest, index: RequestIndex) -> None:
         """Store a new request and its events."""
         row = self._request_row(request, index)
-        events = self._event_rows(request, 0)
         with self._write(lambda: _duplicate("服务事项"), several=True) as conn:
             conn.execute(insert(self._t.service_requests), row)
-            conn.execute(insert(self._t.case_events), events)
+            self._insert_events(conn, SERVICE_CASE, row["id"], request.events)
 
     def update_request(
         self, request: ServiceRequest, index: RequestIndex, expected_version: int
     ) -> None:
         """Update the derived columns and append the new events, version-checked."""
-        r, e = self._t.service_requests, self._t.case_events
+        r = self._t.service_requests
         row = self._request_row(request, index)
         rid = row.pop("id")
         with (
@@ -223,12 +199,7 @@ class ServiceStorage:
             if result.rowcount != 1:
                 stored = conn.execute(select(r.c.version).where(r.c.id == rid)).scalar()
                 raise _stale("service request", stored, expected_version)
-            stored_count = conn.execute(
-                select(func.count()).select_from(e).where(e.c.case_id == rid)
-            ).scalar_one()
-            new_events = self._event_rows(request, int(stored_count))
-            if new_events:
-                conn.execute(insert(e), new_events)
+            self._append_events(conn, SERVICE_CASE, rid, request.events)
 
     def _request_conditions(self, q: RequestQuery) -> list[ColumnElement[bool]]:
         from minzu_adapters.sql.backend import _prefix_match
