@@ -51,19 +51,13 @@ def _server_url(kind: str) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def server_engines() -> Iterator[dict[str, object]]:
-    """One admin engine per server kind, created on first use."""
-    engines: dict[str, object] = {}
-    yield engines
-    for engine in engines.values():
-        engine.dispose()  # type: ignore[attr-defined]
+_ENGINES: dict[str, object] = {}
 
 
-def _admin_engine(kind: str, engines: dict[str, object]) -> object:
+def _admin_engine(kind: str) -> object:
     import sqlalchemy as sa
 
-    if kind not in engines:
+    if kind not in _ENGINES:
         url = _server_url(kind)
         engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
         try:
@@ -72,39 +66,65 @@ def _admin_engine(kind: str, engines: dict[str, object]) -> object:
         except sa.exc.OperationalError as exc:
             engine.dispose()
             _unavailable(f"the {kind} server at {engine.url!r} is unreachable: {exc.orig!r}")
-        engines[kind] = engine
-    return engines[kind]
+        _ENGINES[kind] = engine
+    return _ENGINES[kind]
+
+
+def create_place(kind: str) -> FreshDatabase:
+    """A new empty PostgreSQL schema or MariaDB database (skips or fails as described above
+    when the server is not configured); drop it with :func:`drop_place`."""
+    import sqlalchemy as sa
+
+    engine = _admin_engine(kind)
+    assert isinstance(engine, sa.Engine)
+    name = f"minzu_t_{uuid.uuid4().hex[:12]}"
+    with engine.connect() as conn:
+        if kind == "postgresql":
+            conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
+        else:
+            conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+    base = engine.url
+    if kind == "postgresql":
+        return FreshDatabase(kind, base.render_as_string(False), {"schema": name}, name)
+    return FreshDatabase(kind, base.set(database=name).render_as_string(False), {}, name)
+
+
+def drop_place(db: FreshDatabase) -> None:
+    """Drop a place made by :func:`create_place`."""
+    import sqlalchemy as sa
+
+    engine = _admin_engine(db.kind)
+    assert isinstance(engine, sa.Engine)
+    with engine.connect() as conn:
+        if db.kind == "postgresql":
+            conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{db.name}" CASCADE'))
+        else:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{db.name}`"))
 
 
 @pytest.fixture
-def fresh_database(
-    server_engines: dict[str, object],
-) -> Iterator[Callable[[str], FreshDatabase]]:
+def fresh_database() -> Iterator[Callable[[str], FreshDatabase]]:
     """Factory: ``fresh_database("postgresql" | "mysql")`` → a new empty schema/database,
     dropped at the end of the test."""
-    import sqlalchemy as sa
-
-    made: list[tuple[sa.Engine, str, str]] = []
+    made: list[FreshDatabase] = []
 
     def make(kind: str) -> FreshDatabase:
-        engine = _admin_engine(kind, server_engines)
-        assert isinstance(engine, sa.Engine)
-        name = f"minzu_t_{uuid.uuid4().hex[:12]}"
-        with engine.connect() as conn:
-            if kind == "postgresql":
-                conn.execute(sa.text(f'CREATE SCHEMA "{name}"'))
-            else:
-                conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
-        made.append((engine, kind, name))
-        base = engine.url
-        if kind == "postgresql":
-            return FreshDatabase(kind, base.render_as_string(False), {"schema": name}, name)
-        return FreshDatabase(kind, base.set(database=name).render_as_string(False), {}, name)
+        db = create_place(kind)
+        made.append(db)
+        return db
 
     yield make
-    for engine, kind, name in made:
-        with engine.connect() as conn:
-            if kind == "postgresql":
-                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
-            else:
-                conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
+    for db in made:
+        drop_place(db)
+
+
+@pytest.fixture(scope="session")
+def server_engines() -> dict[str, object]:
+    """The admin engines by server kind (each created by the first ``create_place(kind)``)."""
+    return _ENGINES
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Dispose of the admin engines."""
+    for engine in _ENGINES.values():
+        engine.dispose()  # type: ignore[attr-defined]

@@ -16,10 +16,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
+from conftest import FreshDatabase, create_place, drop_place
 from minzu_core import CST, Actor, FixedClock, open_store
 from minzu_core.disputes import CHANNELS, DISPUTE_LIFECYCLE, OPEN_STATES, Dispute, Party
 from minzu_core.errors import MinzuError
 from minzu_core.hierarchy import Unit
+from minzu_core.store import Store
 from minzu_core.testing.contract import SAMPLE_UNITS
 
 ADMIN = Actor.system("stateful")
@@ -38,7 +40,7 @@ class DisputesAgree(RuleBasedStateMachine):
         clock_at = T0 + timedelta(days=800)
         self.stores = [
             open_store("memory://", clock=FixedClock(clock_at)),
-            open_store("sqlite://", clock=FixedClock(clock_at)),
+            self._second_store(clock_at),
         ]
         for store in self.stores:
             with store.unit_of_work(ADMIN) as uow:
@@ -47,9 +49,21 @@ class DisputesAgree(RuleBasedStateMachine):
         self.now = T0
         self.model: dict[uuid.UUID, Dispute] = {}
 
+    #: Which SQL backend is compared with the memory store (subclasses set it).
+    BACKEND = "sqlite"
+
+    def _second_store(self, clock_at: datetime) -> Store:
+        self._place: FreshDatabase | None = None
+        if self.BACKEND == "sqlite":
+            return open_store("sqlite://", clock=FixedClock(clock_at))
+        self._place = create_place(self.BACKEND)
+        return open_store(self._place.url, clock=FixedClock(clock_at), **self._place.options)
+
     def teardown(self) -> None:
         for store in self.stores:
             store.close()
+        if self._place is not None:
+            drop_place(self._place)
 
     def _each(self, action: Any) -> Any:
         out = []
@@ -168,13 +182,30 @@ class DisputesAgree(RuleBasedStateMachine):
         self._each(lambda uow: uow.disputes.count(escalated=True, ethnic_factor=True))
 
 
-TestDisputesAgree = DisputesAgree.TestCase
-TestDisputesAgree.settings = settings(
+_SETTINGS = settings(
     max_examples=int(os.environ.get("MINZU_STATEFUL_EXAMPLES", "25")),
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
+_SERVER_SETTINGS = settings(_SETTINGS, max_examples=max(_SETTINGS.max_examples // 3, 5))
+
+TestDisputesAgree = DisputesAgree.TestCase
+TestDisputesAgree.settings = _SETTINGS
+
+
+class DisputesAgreePostgres(DisputesAgree):
+    BACKEND = "postgresql"
+
+
+class DisputesAgreeMariaDb(DisputesAgree):
+    BACKEND = "mysql"
+
+
+TestDisputesAgreePostgres = DisputesAgreePostgres.TestCase
+TestDisputesAgreePostgres.settings = _SERVER_SETTINGS
+TestDisputesAgreeMariaDb = DisputesAgreeMariaDb.TestCase
+TestDisputesAgreeMariaDb.settings = _SERVER_SETTINGS
 
 
 def test_report_steps() -> None:

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, rule
 
+from conftest import FreshDatabase, create_place, drop_place
 from minzu_core import CST, Actor, FixedClock, open_store
 from minzu_core.errors import MinzuError
 from minzu_core.hierarchy import Unit
@@ -28,6 +29,7 @@ from minzu_core.services import (
     ServiceRequest,
     ServiceWindow,
 )
+from minzu_core.store import Store
 from minzu_core.testing.contract import SAMPLE_UNITS, sample_person
 
 ADMIN = Actor.system("stateful")
@@ -50,7 +52,7 @@ class ServiceRequestsAgree(RuleBasedStateMachine):
         clock_at = T0 + timedelta(days=400)
         self.stores = [
             open_store("memory://", clock=FixedClock(clock_at)),
-            open_store("sqlite://", clock=FixedClock(clock_at)),
+            self._second_store(clock_at),
         ]
         self.window = ServiceWindow(
             unit_code="360103001",
@@ -69,9 +71,21 @@ class ServiceRequestsAgree(RuleBasedStateMachine):
         self.now = T0
         self.model: dict[uuid.UUID, ServiceRequest] = {}
 
+    #: Which SQL backend is compared with the memory store (subclasses set it).
+    BACKEND = "sqlite"
+
+    def _second_store(self, clock_at: datetime) -> Store:
+        self._place: FreshDatabase | None = None
+        if self.BACKEND == "sqlite":
+            return open_store("sqlite://", clock=FixedClock(clock_at))
+        self._place = create_place(self.BACKEND)
+        return open_store(self._place.url, clock=FixedClock(clock_at), **self._place.options)
+
     def teardown(self) -> None:
         for store in self.stores:
             store.close()
+        if self._place is not None:
+            drop_place(self._place)
 
     def _each(self, action: Any) -> list[Any]:
         out = []
@@ -160,13 +174,30 @@ class ServiceRequestsAgree(RuleBasedStateMachine):
         assert set(open_ids[1]) == {r.id for r in self.model.values() if r.state in OPEN_STATES}
 
 
-TestServiceRequestsAgree = ServiceRequestsAgree.TestCase
-TestServiceRequestsAgree.settings = settings(
+_SETTINGS = settings(
     max_examples=int(os.environ.get("MINZU_STATEFUL_EXAMPLES", "25")),
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
+_SERVER_SETTINGS = settings(_SETTINGS, max_examples=max(_SETTINGS.max_examples // 3, 5))
+
+TestServiceRequestsAgree = ServiceRequestsAgree.TestCase
+TestServiceRequestsAgree.settings = _SETTINGS
+
+
+class ServiceRequestsAgreePostgres(ServiceRequestsAgree):
+    BACKEND = "postgresql"
+
+
+class ServiceRequestsAgreeMariaDb(ServiceRequestsAgree):
+    BACKEND = "mysql"
+
+
+TestServiceRequestsAgreePostgres = ServiceRequestsAgreePostgres.TestCase
+TestServiceRequestsAgreePostgres.settings = _SERVER_SETTINGS
+TestServiceRequestsAgreeMariaDb = ServiceRequestsAgreeMariaDb.TestCase
+TestServiceRequestsAgreeMariaDb.settings = _SERVER_SETTINGS
 
 
 def test_report_steps() -> None:
