@@ -36,6 +36,7 @@ from minzu_core.errors import (
 from minzu_core.hierarchy import Hierarchy, Unit, UnitChange, UnitChangeKind
 from minzu_core.history import ChangeKind, ChangeRecord
 from minzu_core.ledger import Person, PersonStatus, ResidenceStatus
+from minzu_core.organisation_repository import ActivityRepository, OrganisationRepository
 from minzu_core.ports import PersonQuery, StoreBackend, StoreSession, UnitQuery, unit_key
 from minzu_core.privacy import Actor, intersect_scope
 from minzu_core.serialization import unstructure
@@ -76,6 +77,7 @@ class UnitOfWork:
         units: the :class:`UnitRepository`.
         people: the :class:`PersonRepository`.
         services: the :class:`~minzu_core.service_repository.ServiceRepository`.
+        org, activities: the organisation section (:mod:`minzu_core.organisation_repository`).
         disputes: the :class:`~minzu_core.dispute_repository.DisputeRepository`.
         dispute_target_days: the mediation target recorded when a dispute is accepted.
         calendar: how promised days are counted (calendar days unless the store says otherwise).
@@ -99,6 +101,8 @@ class UnitOfWork:
         self.units = UnitRepository(self)
         self.people = PersonRepository(self)
         self.services = ServiceRepository(self)
+        self.org = OrganisationRepository(self)
+        self.activities = ActivityRepository(self)
         self.disputes = DisputeRepository(self)
 
     # -- transaction control -------------------------------------------------------------------

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from minzu_adapters.memory.disputes import DisputeMemory
+from minzu_adapters.memory.organisation import OrganisationMemory
 from minzu_core.codes.divisions import DivisionCode
 from minzu_core.errors import ConcurrencyError, DuplicateError, StoreError
 from minzu_core.hierarchy import Unit, UnitChange
@@ -91,7 +92,7 @@ class MemoryBackend:
         """Nothing to release (named stores stay registered for the process)."""
 
 
-class MemorySession(DisputeMemory):
+class MemorySession(DisputeMemory, OrganisationMemory):
     """One transaction on a :class:`MemoryBackend`: a private overlay of changes."""
 
     def __init__(self, backend: MemoryBackend) -> None:

@@ -89,6 +89,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from minzu_adapters.sql.disputes import DisputeStorage
 from minzu_adapters.sql.errors import DuplicateFactory, translate_errors
+from minzu_adapters.sql.organisation import OrganisationStorage
 from minzu_adapters.sql.schema import CODE_LENGTH, Tables, UTCDateTime, build_metadata
 from minzu_adapters.sql.services import ServiceStorage
 from minzu_core.codes.divisions import DivisionCode
@@ -342,7 +343,7 @@ class SqlBackend:
         return f"SqlBackend({self._url!r}, prefix={self.prefix!r}, schema={self.schema!r})"
 
 
-class SqlSession(ServiceStorage, DisputeStorage):
+class SqlSession(ServiceStorage, DisputeStorage, OrganisationStorage):
     """One transaction on a :class:`SqlBackend`. Not thread-safe.
 
     The connection and transaction are acquired lazily by the first statement; after

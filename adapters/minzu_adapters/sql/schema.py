@@ -149,6 +149,11 @@ class Tables:
             (state, accepted/resolved times, due base, pause start) for queries in the database.
         case_events: the append-only event history of every case (service requests, disputes),
             one row per (case_id, seq).
+        disputes: disputes with the index values derived from their history.
+        bodies … volunteer_hours: the organisation section (bodies, officials and technicians
+            with their dated rank/title rows, appointments, the stored policy, activity types,
+            activities, training, demonstration sites and their statuses, honours, volunteer
+            memberships and hours); see :mod:`minzu_adapters.sql.organisation`.
     """
 
     units: Table
@@ -160,6 +165,22 @@ class Tables:
     service_windows: Table
     service_requests: Table
     case_events: Table
+    bodies: Table
+    officials: Table
+    official_ranks: Table
+    technicians: Table
+    technician_titles: Table
+    appointments: Table
+    org_settings: Table
+    activity_types: Table
+    activities: Table
+    training_courses: Table
+    enrollments: Table
+    demonstration_sites: Table
+    site_statuses: Table
+    honours: Table
+    volunteer_members: Table
+    volunteer_hours: Table
     disputes: Table
 
     def all(self) -> tuple[Table, ...]:
@@ -174,6 +195,22 @@ class Tables:
             self.service_windows,
             self.service_requests,
             self.case_events,
+            self.bodies,
+            self.officials,
+            self.official_ranks,
+            self.technicians,
+            self.technician_titles,
+            self.appointments,
+            self.org_settings,
+            self.activity_types,
+            self.activities,
+            self.training_courses,
+            self.enrollments,
+            self.demonstration_sites,
+            self.site_statuses,
+            self.honours,
+            self.volunteer_members,
+            self.volunteer_hours,
             self.disputes,
         )
 
@@ -418,11 +455,294 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Index(f"ix_{p}disputes_registered", "registered_at"),
         **_MYSQL_TABLE_OPTIONS,
     )
+    # -- organisation section (bodies, cadres, appointments, activities, recognition) ---------
+    from sqlalchemy import Numeric  # the hours of volunteer service
+
+    def org_table(name: str, *columns: Any) -> Table:
+        return Table(f"{p}{name}", md, *columns, **_MYSQL_TABLE_OPTIONS)
+
+    def ref(table: str, name: str, ondelete: str | None = None) -> ForeignKey:
+        return ForeignKey(fk(table, "id"), name=f"fk_{p}{name}", ondelete=ondelete)
+
+    bodies = org_table(
+        "bodies",
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column("unit_code", _key(CODE_LENGTH), nullable=False),
+        Column("kind", String(ENUM_LENGTH), nullable=False),
+        Column("name", String(TEXT_LENGTH), nullable=False),
+        Column("opened", Date, nullable=False),
+        Column("closed", Date, nullable=True),
+        Column("origin_code", _key(CODE_LENGTH), nullable=True),
+        Column(
+            "window_id",
+            _key(ID_LENGTH),
+            ref("service_windows", "bodies_window"),
+            nullable=True,
+        ),
+        Column("note", Text, nullable=False),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}bodies"),
+        Index(f"ix_{p}bodies_unit_kind", "unit_code", "kind"),
+    )
+    officials = org_table(
+        "officials",
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column("unit_code", _key(CODE_LENGTH), nullable=False),
+        Column("name", String(NAME_LENGTH), nullable=False),
+        Column("ethnicity", _key(2), nullable=False),
+        Column("gender", String(ENUM_LENGTH), nullable=True),
+        Column("position", String(TEXT_LENGTH), nullable=False),
+        Column("person_id", _key(ID_LENGTH), ref("persons", "officials_person"), nullable=True),
+        Column("left_on", Date, nullable=True),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}officials"),
+        Index(f"ix_{p}officials_unit", "unit_code"),
+    )
+    official_ranks = org_table(
+        "official_ranks",
+        Column(
+            "official_id",
+            _key(ID_LENGTH),
+            ref("officials", "official_ranks_official", "CASCADE"),
+            nullable=False,
+        ),
+        Column("seq", Integer, autoincrement=False, nullable=False),
+        Column("rank", String(ENUM_LENGTH), nullable=False),
+        Column("rank_order", Integer, nullable=False),
+        Column("since", Date, nullable=False),
+        Column("until", Date, nullable=True),
+        Column("basis", String(TEXT_LENGTH), nullable=False),
+        PrimaryKeyConstraint("official_id", "seq", name=f"pk_{p}official_ranks"),
+        Index(f"ix_{p}official_ranks_order_since", "rank_order", "since"),
+    )
+    technicians = org_table(
+        "technicians",
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column("unit_code", _key(CODE_LENGTH), nullable=False),
+        Column("name", String(NAME_LENGTH), nullable=False),
+        Column("ethnicity", _key(2), nullable=False),
+        Column("gender", String(ENUM_LENGTH), nullable=True),
+        Column("specialty", String(TEXT_LENGTH), nullable=False),
+        Column("person_id", _key(ID_LENGTH), ref("persons", "technicians_person"), nullable=True),
+        Column("left_on", Date, nullable=True),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}technicians"),
+        Index(f"ix_{p}technicians_unit", "unit_code"),
+    )
+    technician_titles = org_table(
+        "technician_titles",
+        Column(
+            "technician_id",
+            _key(ID_LENGTH),
+            ref("technicians", "technician_titles_technician", "CASCADE"),
+            nullable=False,
+        ),
+        Column("seq", Integer, autoincrement=False, nullable=False),
+        Column("title", String(ENUM_LENGTH), nullable=False),
+        Column("title_order", Integer, nullable=False),
+        Column("since", Date, nullable=False),
+        Column("until", Date, nullable=True),
+        Column("basis", String(TEXT_LENGTH), nullable=False),
+        PrimaryKeyConstraint("technician_id", "seq", name=f"pk_{p}technician_titles"),
+        Index(f"ix_{p}technician_titles_order_since", "title_order", "since"),
+    )
+    appointments = org_table(
+        "appointments",
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column(
+            "official_id",
+            _key(ID_LENGTH),
+            ref("officials", "appointments_official"),
+            nullable=False,
+        ),
+        Column("role", _key(ENUM_LENGTH), nullable=False),
+        Column("unit_code", _key(CODE_LENGTH), nullable=False),
+        Column("start", Date, nullable=False),
+        Column("end", Date, nullable=True),
+        Column("basis", String(TEXT_LENGTH), nullable=False),
+        Column("body_id", _key(ID_LENGTH), ref("bodies", "appointments_body"), nullable=True),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}appointments"),
+        Index(f"ix_{p}appointments_unit_role_start", "unit_code", "role", "start"),
+        Index(f"ix_{p}appointments_official", "official_id"),
+    )
+    org_settings = org_table(
+        "org_settings",
+        Column("key", _key(64), nullable=False),
+        Column("data", JSONText(), nullable=False),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("key", name=f"pk_{p}org_settings"),
+    )
+    activity_types = org_table(
+        "activity_types",
+        Column("code", _key(ENUM_LENGTH), nullable=False),
+        Column("label_zh", String(NAME_LENGTH), nullable=False),
+        Column("label_en", String(NAME_LENGTH), nullable=False),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("code", name=f"pk_{p}activity_types"),
+    )
+    activities = org_table(
+        "activities",
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column("type", _key(ENUM_LENGTH), nullable=False),
+        Column("organiser_code", _key(CODE_LENGTH), nullable=False),
+        Column("title", String(TEXT_LENGTH), nullable=False),
+        Column("start", Date, nullable=False),
+        Column("end", Date, nullable=False),
+        Column("participants", Integer, nullable=False),
+        Column("minority_participants", Integer, nullable=False),
+        Column("materials", Integer, nullable=False),
+        Column("attendee_ids", JSONText(), nullable=False),
+        Column("body_id", _key(ID_LENGTH), ref("bodies", "activities_body"), nullable=True),
+        Column("note", Text, nullable=False),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}activities"),
+        Index(f"ix_{p}activities_organiser_start", "organiser_code", "start"),
+        Index(f"ix_{p}activities_type_start", "type", "start"),
+    )
+    training_courses = org_table(
+        "training_courses",
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column("type", _key(ENUM_LENGTH), nullable=False),
+        Column("organiser_code", _key(CODE_LENGTH), nullable=False),
+        Column("title", String(TEXT_LENGTH), nullable=False),
+        Column("start", Date, nullable=False),
+        Column("end", Date, nullable=True),
+        Column(
+            "activity_id",
+            _key(ID_LENGTH),
+            ref("activities", "training_courses_activity"),
+            nullable=True,
+        ),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}training_courses"),
+        Index(f"ix_{p}training_courses_organiser", "organiser_code", "start"),
+    )
+    enrollments = org_table(
+        "enrollments",
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column(
+            "course_id",
+            _key(ID_LENGTH),
+            ref("training_courses", "enrollments_course"),
+            nullable=False,
+        ),
+        Column("person_id", _key(ID_LENGTH), ref("persons", "enrollments_person"), nullable=True),
+        Column(
+            "official_id",
+            _key(ID_LENGTH),
+            ref("officials", "enrollments_official"),
+            nullable=True,
+        ),
+        Column("enrolled_on", Date, nullable=False),
+        Column("completed_on", Date, nullable=True),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}enrollments"),
+        UniqueConstraint("course_id", "person_id", name=f"uq_{p}enrollments_course_person"),
+        UniqueConstraint("course_id", "official_id", name=f"uq_{p}enrollments_course_official"),
+        Index(f"ix_{p}enrollments_completed", "completed_on"),
+    )
+    demonstration_sites = org_table(
+        "demonstration_sites",
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column("unit_code", _key(CODE_LENGTH), nullable=False),
+        Column("name", String(TEXT_LENGTH), nullable=False),
+        Column("body_id", _key(ID_LENGTH), ref("bodies", "sites_body"), nullable=True),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}demonstration_sites"),
+        Index(f"ix_{p}demonstration_sites_unit", "unit_code"),
+    )
+    site_statuses = org_table(
+        "site_statuses",
+        Column(
+            "site_id",
+            _key(ID_LENGTH),
+            ref("demonstration_sites", "site_statuses_site", "CASCADE"),
+            nullable=False,
+        ),
+        Column("seq", Integer, autoincrement=False, nullable=False),
+        Column("status", String(ENUM_LENGTH), nullable=False),
+        Column("level", String(ENUM_LENGTH), nullable=False),
+        Column("level_order", Integer, nullable=False),
+        Column("since", Date, nullable=False),
+        Column("until", Date, nullable=True),
+        Column("basis", String(TEXT_LENGTH), nullable=False),
+        PrimaryKeyConstraint("site_id", "seq", name=f"pk_{p}site_statuses"),
+    )
+    honours = org_table(
+        "honours",
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column("title", String(TEXT_LENGTH), nullable=False),
+        Column("unit_code", _key(CODE_LENGTH), nullable=False),
+        Column("awarded_on", Date, nullable=False),
+        Column("person_id", _key(ID_LENGTH), ref("persons", "honours_person"), nullable=True),
+        Column("business_name", String(TEXT_LENGTH), nullable=False),
+        Column("business_uscc", _key(18), nullable=True),
+        Column(
+            "ceremony_id", _key(ID_LENGTH), ref("activities", "honours_ceremony"), nullable=True
+        ),
+        Column("basis", String(TEXT_LENGTH), nullable=False),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}honours"),
+        Index(f"ix_{p}honours_unit_awarded", "unit_code", "awarded_on"),
+    )
+    volunteer_members = org_table(
+        "volunteer_members",
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column("team_id", _key(ID_LENGTH), ref("bodies", "volunteer_members_team"), nullable=False),
+        Column(
+            "person_id",
+            _key(ID_LENGTH),
+            ref("persons", "volunteer_members_person"),
+            nullable=False,
+        ),
+        Column("start", Date, nullable=False),
+        Column("end", Date, nullable=True),
+        Column("duty", String(NAME_LENGTH), nullable=False),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}volunteer_members"),
+        Index(f"ix_{p}volunteer_members_team_start", "team_id", "start"),
+        Index(f"ix_{p}volunteer_members_person", "person_id"),
+    )
+    volunteer_hours = org_table(
+        "volunteer_hours",
+        Column("id", _key(ID_LENGTH), nullable=False),
+        Column("team_id", _key(ID_LENGTH), ref("bodies", "volunteer_hours_team"), nullable=False),
+        Column("kind", String(ENUM_LENGTH), nullable=False),
+        Column("served_on", Date, nullable=False),
+        Column("hours", Numeric(10, 2, asdecimal=False), nullable=False),
+        Column(
+            "member_id",
+            _key(ID_LENGTH),
+            ref("persons", "volunteer_hours_member"),
+            nullable=True,
+        ),
+        Column("note", Text, nullable=False),
+        Column("version", Integer, nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}volunteer_hours"),
+        Index(f"ix_{p}volunteer_hours_team_served", "team_id", "served_on"),
+    )
     tables = Tables(
         disputes=disputes,
         service_windows=service_windows,
         service_requests=service_requests,
         case_events=case_events,
+        bodies=bodies,
+        officials=officials,
+        official_ranks=official_ranks,
+        technicians=technicians,
+        technician_titles=technician_titles,
+        appointments=appointments,
+        org_settings=org_settings,
+        activity_types=activity_types,
+        activities=activities,
+        training_courses=training_courses,
+        enrollments=enrollments,
+        demonstration_sites=demonstration_sites,
+        site_statuses=site_statuses,
+        honours=honours,
+        volunteer_members=volunteer_members,
+        volunteer_hours=volunteer_hours,
         units=units,
         unit_changes=unit_changes,
         unit_change_successors=unit_change_successors,

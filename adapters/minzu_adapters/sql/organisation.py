@@ -1,0 +1,497 @@
+"""SQL storage of the organisation section (a mixin of :class:`SqlSession`).
+
+One table per record class; the dated histories of officials (ranks), technicians (titles) and
+demonstration sites (statuses) live in child tables with a derived ``until`` column (the next
+entry's date, or the day of leaving), so that "rank on D at least R" or "named on D" is an
+``EXISTS`` over ``since <= D < until``. Every filter of :class:`~minzu_core.ports.OrgQuery` is a
+``WHERE`` clause, counts and sums are one aggregate statement, and a page of records comes back
+with its child rows in one more statement. The store's responsibility policy is a JSON document
+in ``org_settings``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
+
+from minzu_core.activities import (
+    Activity,
+    ActivityTotals,
+    ActivityType,
+    DemonstrationSite,
+    Enrollment,
+    Honour,
+    ServiceHours,
+    TrainingCourse,
+    VolunteerMembership,
+)
+from minzu_core.errors import DuplicateError
+from minzu_core.organisation import (
+    Appointment,
+    Body,
+    Official,
+    ResponsibilityPolicy,
+    Technician,
+    periods_of,
+)
+from minzu_core.ports import OrgQuery, OrgRecord, OrgT
+from minzu_core.serialization import structure, unstructure
+
+if TYPE_CHECKING:
+    from minzu_adapters.sql.errors import DuplicateFactory
+    from minzu_adapters.sql.schema import Tables
+
+__all__ = ["OrganisationStorage"]
+
+_CHUNK = 500
+
+
+@attrs.frozen
+class _Child:
+    """A child table holding a record's dated history."""
+
+    table: str  # attribute of Tables
+    parent_column: str
+    field: str  # the record's tuple field
+
+
+@attrs.frozen
+class _Spec:
+    table: str  # attribute of Tables
+    key: str  # key column
+    label: str  # for messages
+    child: _Child | None = None
+
+
+_SPECS: dict[type, _Spec] = {
+    Body: _Spec("bodies", "id", "机构"),
+    Official: _Spec("officials", "id", "干部", _Child("official_ranks", "official_id", "ranks")),
+    Technician: _Spec(
+        "technicians", "id", "专业技术人员", _Child("technician_titles", "technician_id", "titles")
+    ),
+    Appointment: _Spec("appointments", "id", "任职"),
+    ResponsibilityPolicy: _Spec("org_settings", "key", "责任制规则"),
+    ActivityType: _Spec("activity_types", "code", "活动类型"),
+    Activity: _Spec("activities", "id", "活动"),
+    TrainingCourse: _Spec("training_courses", "id", "培训班"),
+    Enrollment: _Spec("enrollments", "id", "报名记录"),
+    DemonstrationSite: _Spec(
+        "demonstration_sites", "id", "示范点", _Child("site_statuses", "site_id", "statuses")
+    ),
+    Honour: _Spec("honours", "id", "表彰"),
+    VolunteerMembership: _Spec("volunteer_members", "id", "志愿者登记"),
+    ServiceHours: _Spec("volunteer_hours", "id", "志愿服务时长"),
+}
+
+
+def _stale(what: str, stored: int | None, expected: int) -> Exception:
+    from minzu_adapters.sql.backend import _stale as stale
+
+    return stale(what, stored, expected)
+
+
+def _duplicate(cls: type) -> DuplicateFactory:
+    label = _SPECS[cls].label
+    if cls is Enrollment:
+        return lambda: DuplicateError(
+            "该学员已报名此培训班",
+            "the trainee is already enrolled in the course",
+            code="duplicate_enrollment",
+            field="person_id",
+        )
+    return lambda: DuplicateError(
+        f"{label}标识重复",
+        f"a {cls.__name__} with this key exists",
+        code="duplicate_id",
+        field="id",
+    )
+
+
+def _child_rows(record: OrgRecord, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The history rows of a record (with the derived ``until``); pops the field from data."""
+    if isinstance(record, Official | Technician):
+        entries: Sequence[Any]
+        if isinstance(record, Official):
+            entries, name, parent = record.ranks, "rank", "official_id"
+        else:
+            entries, name, parent = record.titles, "title", "technician_id"
+        data.pop(f"{name}s")
+        rows = []
+        for index, since, until in periods_of(entries, record.left_on):
+            grade = getattr(entries[index], name)
+            rows.append(
+                {
+                    parent: str(record.id),
+                    "seq": index,
+                    name: grade.value,
+                    f"{name}_order": grade.order,
+                    "since": since,
+                    "until": until,
+                    "basis": entries[index].basis,
+                }
+            )
+        return rows
+    if isinstance(record, DemonstrationSite):
+        data.pop("statuses")
+        return [
+            {
+                "site_id": str(record.id),
+                "seq": index,
+                "status": entry.status.value,
+                "level": entry.level.value,
+                "level_order": entry.level.order,
+                "since": entry.since,
+                "until": until,
+                "basis": entry.basis,
+            }
+            for index, (entry, until) in enumerate(record.periods())
+        ]
+    return []
+
+
+class OrganisationStorage:
+    """The organisation primitives of :class:`minzu_adapters.sql.backend.SqlSession`."""
+
+    if TYPE_CHECKING:
+        _t: Tables
+
+        def _all(self, stmt: Select[Any]) -> Sequence[Row[Any]]: ...
+
+        def _write(
+            self, on_duplicate: DuplicateFactory | None, *, several: bool = False
+        ) -> AbstractContextManager[Connection]: ...
+
+        def _bind(
+            self, table: Table, data: Mapping[str, Any], field_prefix: str = ""
+        ) -> dict[str, Any]: ...
+
+        def _stale_on_conflict(
+            self, what: str, key_column: Any, key: str, expected_version: int
+        ) -> AbstractContextManager[None]: ...
+
+    def _table(self, cls: type) -> Table:
+        table: Table = getattr(self._t, _SPECS[cls].table)
+        return table
+
+    # -- rows ----------------------------------------------------------------------------------
+    def _rows(self, record: OrgRecord) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        cls = type(record)
+        spec = _SPECS[cls]
+        data = unstructure(record)
+        if isinstance(record, ResponsibilityPolicy):
+            version = data.pop("version")
+            return {"key": ResponsibilityPolicy.KEY, "data": data, "version": version}, []
+        children = _child_rows(record, data)
+        row = self._bind(self._table(cls), data)
+        if spec.child is None:
+            return row, []
+        child_table: Table = getattr(self._t, spec.child.table)
+        return row, [self._bind(child_table, c, f"{spec.child.field}.") for c in children]
+
+    def _load(self, cls: type[OrgT], rows: Sequence[Row[Any]]) -> list[OrgT]:
+        """Records from their rows, with their child rows fetched in one statement per
+        ``_CHUNK`` records."""
+        if cls is ResponsibilityPolicy:
+            return [
+                structure({**r._mapping["data"], "version": r._mapping["version"]}, cls)
+                for r in rows
+            ]
+        names = [f.name for f in attrs.fields(cls)]
+        spec = _SPECS[cls]
+        entries: dict[str, list[dict[str, Any]]] = {}
+        if spec.child is not None and rows:
+            child: Table = getattr(self._t, spec.child.table)
+            parent = child.c[spec.child.parent_column]
+            ids = [r._mapping["id"] for r in rows]
+            for start in range(0, len(ids), _CHUNK):
+                stmt = (
+                    select(child)
+                    .where(parent.in_(ids[start : start + _CHUNK]))
+                    .order_by(parent, child.c.seq)
+                )
+                for c in self._all(stmt):
+                    entries.setdefault(c._mapping[spec.child.parent_column], []).append(
+                        dict(c._mapping)
+                    )
+        found = []
+        for row in rows:
+            m = row._mapping
+            data = {n: m[n] for n in names if n in m}
+            if spec.child is not None:
+                data[spec.child.field] = entries.get(m["id"], [])
+            found.append(structure(data, cls))
+        return found
+
+    # -- primitives ----------------------------------------------------------------------------
+    def org_get(self, cls: type[OrgT], key: str) -> OrgT | None:
+        """The record of ``cls`` stored under ``key``, or ``None``."""
+        t = self._table(cls)
+        rows = self._all(select(t).where(t.c[_SPECS[cls].key] == key))
+        found = self._load(cls, rows)
+        return found[0] if found else None
+
+    def org_insert(self, record: OrgRecord) -> None:
+        """Store a new record (and its history rows)."""
+        cls = type(record)
+        row, children = self._rows(record)
+        if isinstance(record, Enrollment):
+            self._check_enrollment(record)
+        with self._write(_duplicate(cls), several=bool(children)) as conn:
+            conn.execute(insert(self._table(cls)), row)
+            child = _SPECS[cls].child
+            if children and child is not None:
+                conn.execute(insert(getattr(self._t, child.table)), children)
+
+    def _check_enrollment(self, record: Enrollment) -> None:
+        e = self._t.enrollments
+        trainee = (
+            e.c.person_id == str(record.person_id)
+            if record.person_id is not None
+            else e.c.official_id == str(record.official_id)
+        )
+        stmt = select(e.c.id).where(e.c.course_id == str(record.course_id), trainee)
+        if self._all(stmt):
+            raise _duplicate(Enrollment)()
+
+    def org_update(self, record: OrgRecord, expected_version: int) -> None:
+        """Replace a record (and rewrite its history rows) if its stored version is
+        ``expected_version``."""
+        cls = type(record)
+        spec = _SPECS[cls]
+        t = self._table(cls)
+        row, children = self._rows(record)
+        key = row.pop(spec.key)
+        key_column = t.c[spec.key]
+        what = cls.__name__
+        with (
+            self._stale_on_conflict(what, key_column, key, expected_version),
+            self._write(_duplicate(cls), several=spec.child is not None) as conn,
+        ):
+            result = conn.execute(
+                update(t).where(key_column == key, t.c.version == expected_version).values(row)
+            )
+            if result.rowcount != 1:
+                stored = conn.execute(select(t.c.version).where(key_column == key)).scalar()
+                raise _stale(what, stored, expected_version)
+            if spec.child is not None:
+                child: Table = getattr(self._t, spec.child.table)
+                conn.execute(delete(child).where(child.c[spec.child.parent_column] == key))
+                if children:
+                    conn.execute(insert(child), children)
+
+    # -- conditions ----------------------------------------------------------------------------
+    def _conditions(self, cls: type, q: OrgQuery) -> list[ColumnElement[bool]]:
+        from minzu_adapters.sql.backend import _prefix_match
+
+        t = self._table(cls)
+        conds: list[ColumnElement[bool]] = []
+
+        def prefix(column: Any) -> None:
+            if q.prefixes is not None:
+                conds.append(_prefix_match(column, q.prefixes))
+
+        def kinds(column: Any) -> None:
+            if q.kinds is not None:
+                conds.append(column.in_(sorted(q.kinds)))
+
+        def dates(column: Any) -> None:
+            if q.date_from is not None:
+                conds.append(column >= q.date_from)
+            if q.date_to is not None:
+                conds.append(column < q.date_to)
+
+        def active(start: Any, end: Any) -> None:
+            if q.on is not None:
+                conds.append(start <= q.on)
+                conds.append(or_(end.is_(None), end > q.on))
+
+        def equals(column: Any, value: Any) -> None:
+            if value is not None:
+                conds.append(column == str(value))
+
+        def via(parent: Table, column: Any) -> None:
+            if q.prefixes is not None:
+                conds.append(
+                    select(literal(1))
+                    .where(parent.c.id == column, _prefix_match(parent.c.unit_code, q.prefixes))
+                    .exists()
+                )
+
+        if cls is Body:
+            prefix(t.c.unit_code)
+            kinds(t.c.kind)
+            active(t.c.opened, t.c.closed)
+        elif cls in (Official, Technician):
+            prefix(t.c.unit_code)
+            if q.minority is not None:
+                conds.append(t.c.ethnicity != "01" if q.minority else t.c.ethnicity == "01")
+            equals(t.c.person_id, q.person_id)
+            if q.on is not None or q.min_order is not None:
+                conds.append(self._graded(cls, t, q))
+        elif cls is Appointment:
+            prefix(t.c.unit_code)
+            kinds(t.c.role)
+            active(t.c.start, t.c.end)
+            dates(t.c.start)
+            equals(t.c.official_id, q.parent_id)
+        elif cls is Activity:
+            prefix(t.c.organiser_code)
+            kinds(t.c.type)
+            active(t.c.start, t.c.end)
+            dates(t.c.start)
+            equals(t.c.body_id, q.parent_id)
+            if q.person_id is not None:
+                text = type_coerce(t.c.attendee_ids, Text)
+                conds.append(text.contains(f'"{q.person_id}"', autoescape=True))
+        elif cls is TrainingCourse:
+            prefix(t.c.organiser_code)
+            kinds(t.c.type)
+            dates(t.c.start)
+            equals(t.c.activity_id, q.parent_id)
+        elif cls is Enrollment:
+            equals(t.c.course_id, q.parent_id)
+            if q.person_id is not None:
+                pid = str(q.person_id)
+                conds.append(or_(t.c.person_id == pid, t.c.official_id == pid))
+            if q.completed is not None:
+                done = t.c.completed_on
+                conds.append(done.is_not(None) if q.completed else done.is_(None))
+            dates(t.c.completed_on if q.completed else t.c.enrolled_on)
+            if q.prefixes is not None or q.kinds is not None:
+                c = self._t.training_courses
+                course: list[ColumnElement[bool]] = [c.c.id == t.c.course_id]
+                if q.prefixes is not None:
+                    course.append(_prefix_match(c.c.organiser_code, q.prefixes))
+                if q.kinds is not None:
+                    course.append(c.c.type.in_(sorted(q.kinds)))
+                conds.append(select(literal(1)).where(*course).exists())
+        elif cls is DemonstrationSite:
+            prefix(t.c.unit_code)
+            equals(t.c.body_id, q.parent_id)
+            if q.on is not None or q.kinds is not None or q.min_order is not None:
+                s = self._t.site_statuses
+                entry: list[ColumnElement[bool]] = [s.c.site_id == t.c.id]
+                if q.on is None:
+                    entry.append(s.c.until.is_(None))
+                else:
+                    entry += [s.c.since <= q.on, or_(s.c.until.is_(None), s.c.until > q.on)]
+                if q.kinds is not None:
+                    entry.append(s.c.status.in_(sorted(q.kinds)))
+                if q.min_order is not None:
+                    entry.append(s.c.level_order >= q.min_order)
+                conds.append(select(literal(1)).where(*entry).exists())
+        elif cls is Honour:
+            prefix(t.c.unit_code)
+            dates(t.c.awarded_on)
+            equals(t.c.ceremony_id, q.parent_id)
+            equals(t.c.person_id, q.person_id)
+        elif cls is VolunteerMembership:
+            via(self._t.bodies, t.c.team_id)
+            equals(t.c.team_id, q.parent_id)
+            active(t.c.start, t.c.end)
+            equals(t.c.person_id, q.person_id)
+        elif cls is ServiceHours:
+            via(self._t.bodies, t.c.team_id)
+            equals(t.c.team_id, q.parent_id)
+            kinds(t.c.kind)
+            dates(t.c.served_on)
+            equals(t.c.member_id, q.person_id)
+        return conds
+
+    def _graded(self, cls: type, t: Table, q: OrgQuery) -> ColumnElement[bool]:
+        spec = _SPECS[cls].child
+        assert spec is not None
+        g: Table = getattr(self._t, spec.table)
+        order = g.c["rank_order" if cls is Official else "title_order"]
+        entry: list[ColumnElement[bool]] = [g.c[spec.parent_column] == t.c.id]
+        if q.on is None:
+            entry.append(g.c.until.is_(None))
+        else:
+            entry += [g.c.since <= q.on, or_(g.c.until.is_(None), g.c.until > q.on)]
+        if q.min_order is not None:
+            entry.append(order >= q.min_order)
+        return select(literal(1)).where(*entry).exists()
+
+    def _order(self, cls: type) -> tuple[Any, ...]:
+        t = self._table(cls)
+        orders: dict[type, Callable[[], tuple[Any, ...]]] = {
+            Body: lambda: (t.c.unit_code, t.c.id),
+            Official: lambda: (t.c.unit_code, t.c.id),
+            Technician: lambda: (t.c.unit_code, t.c.id),
+            DemonstrationSite: lambda: (t.c.unit_code, t.c.id),
+            Appointment: lambda: (t.c.unit_code, t.c.role, t.c.start, t.c.id),
+            Activity: lambda: (t.c.start, t.c.id),
+            TrainingCourse: lambda: (t.c.start, t.c.id),
+            VolunteerMembership: lambda: (t.c.start, t.c.id),
+            Enrollment: lambda: (t.c.enrolled_on, t.c.id),
+            Honour: lambda: (t.c.awarded_on, t.c.id),
+            ServiceHours: lambda: (t.c.served_on, t.c.id),
+            ActivityType: lambda: (t.c.code,),
+        }
+        return orders[cls]()
+
+    # -- queries -------------------------------------------------------------------------------
+    def org_query(self, cls: type[OrgT], query: OrgQuery) -> list[OrgT]:
+        """Records of ``cls`` matching ``query``, ordered and paged in the database."""
+        if query.limit is not None and query.limit <= 0:
+            return []
+        t = self._table(cls)
+        stmt = (
+            select(t)
+            .where(*self._conditions(cls, query))
+            .order_by(*self._order(cls))
+            .limit(query.limit)
+            .offset(max(query.offset, 0) or None)
+        )
+        return self._load(cls, self._all(stmt))
+
+    def org_count(self, cls: type[OrgRecord], query: OrgQuery) -> int:
+        """How many records of ``cls`` match ``query``: one ``SELECT count(*)``."""
+        t = self._table(cls)
+        stmt = select(func.count()).select_from(t).where(*self._conditions(cls, query))
+        return int(self._all(stmt)[0][0])
+
+    def activity_totals(self, query: OrgQuery) -> ActivityTotals:
+        """Count and sums of the matching activities: one aggregate statement."""
+        a = self._t.activities
+        stmt = select(
+            func.count(),
+            func.coalesce(func.sum(a.c.participants), 0),
+            func.coalesce(func.sum(a.c.minority_participants), 0),
+            func.coalesce(func.sum(a.c.materials), 0),
+        ).where(*self._conditions(Activity, query))
+        n, total, minority, materials = (int(v) for v in tuple(self._all(stmt)[0]))
+        return ActivityTotals(n, total, minority, materials)
+
+    def volunteer_hours_by_kind(self, query: OrgQuery) -> dict[str, float]:
+        """Hours per kind of the matching records: one ``GROUP BY`` statement."""
+        h = self._t.volunteer_hours
+        stmt = (
+            select(h.c.kind, func.sum(h.c.hours))
+            .where(*self._conditions(ServiceHours, query))
+            .group_by(h.c.kind)
+        )
+        sums: dict[str, float] = {}
+        for row in self._all(stmt):
+            kind, hours = tuple(row)
+            sums[str(kind)] = round(float(hours), 2)
+        return sums
