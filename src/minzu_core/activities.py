@@ -361,7 +361,7 @@ class SiteLevel(Graded):
     NATIONAL = "national"
 
     @classmethod
-    def _labels(cls) -> Mapping[str, tuple[str, str]]:
+    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
         return {
             "district": ("区级", "district"),
             "city": ("市级", "city"),
@@ -378,7 +378,7 @@ class SiteStatus(Choice):
     REVOKED = "revoked"
 
     @classmethod
-    def _labels(cls) -> Mapping[str, tuple[str, str]]:
+    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
         return {
             "creating": ("创建中", "being created"),
             "named": ("已命名", "named"),
@@ -553,7 +553,7 @@ class VolunteerServiceKind(Choice):
     OTHER = "other"
 
     @classmethod
-    def _labels(cls) -> Mapping[str, tuple[str, str]]:
+    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
         return {
             "traffic": ("交通协勤", "traffic assistance"),
             "civilised_city": ("文明城市创建", "civilised-city campaign"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from typing import Any
 
 from minzu_core.errors import ValidationError
@@ -28,7 +29,7 @@ class LabelledEnum(enum.Enum):
         return type(self)._label_table()[self.value][1]
 
     @classmethod
-    def _label_table(cls) -> dict[str, tuple[str, str]]:
+    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
         raise NotImplementedError  # pragma: no cover - every subclass defines it
 
     @classmethod

@@ -22,7 +22,6 @@ appear in a repr or an error message.
 
 from __future__ import annotations
 
-import enum
 import itertools
 import re
 import uuid
@@ -38,6 +37,7 @@ from minzu_core.codes.masking import mask_name
 from minzu_core.codes.resident_id import Gender
 from minzu_core.errors import ValidationError
 from minzu_core.hierarchy import Unit
+from minzu_core.labels import LabelledEnum
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -162,40 +162,8 @@ def masked_name(value: str) -> str:
     return repr(mask_name(value)) if value else "''"
 
 
-class Choice(enum.Enum):
-    """An enum whose members carry Chinese and English labels and parse from either."""
-
-    @classmethod
-    def _labels(cls) -> Mapping[str, tuple[str, str]]:
-        raise NotImplementedError  # pragma: no cover - every subclass defines it
-
-    @property
-    def label_zh(self) -> str:
-        """The Chinese label."""
-        return type(self)._labels()[self.value][0]
-
-    @property
-    def label_en(self) -> str:
-        """The English label."""
-        return type(self)._labels()[self.value][1]
-
-    @classmethod
-    def parse(cls, value: Any, *, field: str) -> Any:
-        """Accept a member, its value or name, or its Chinese/English label."""
-        if isinstance(value, cls):
-            return value
-        text = str(value).strip()
-        for member in cls:
-            zh, en = cls._labels()[member.value]
-            if text in (member.value, member.name, zh) or text.lower() == en.lower():
-                return member
-        raise invalid(
-            "invalid_choice",
-            f"{field} 的取值无效",
-            f"invalid value for {field}",
-            field,
-            allowed=[m.value for m in cls],
-        )
+#: The base of the labelled vocabularies of this module (one implementation for the library).
+Choice = LabelledEnum
 
 
 class Graded(Choice):
@@ -239,7 +207,7 @@ class BodyKind(Choice):
     PARTNER_AGENCY = "partner_agency"
 
     @classmethod
-    def _labels(cls) -> Mapping[str, tuple[str, str]]:
+    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
         return _BODY_LABELS
 
     @property
@@ -374,7 +342,7 @@ class Rank(Graded):
     BUREAU_AND_ABOVE = "bureau_and_above"
 
     @classmethod
-    def _labels(cls) -> Mapping[str, tuple[str, str]]:
+    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
         return {
             "staff": ("科员级", "staff level"),
             "deputy_section": ("副科级", "deputy section-chief level"),
@@ -395,7 +363,7 @@ class TitleLevel(Graded):
     SENIOR = "senior"
 
     @classmethod
-    def _labels(cls) -> Mapping[str, tuple[str, str]]:
+    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
         return {
             "junior": ("初级", "junior"),
             "intermediate": ("中级", "intermediate"),
@@ -846,7 +814,7 @@ class ViolationKind(Choice):
     OVERLAP = "overlap"
 
     @classmethod
-    def _labels(cls) -> Mapping[str, tuple[str, str]]:
+    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
         return {
             "missing": ("缺少", "missing"),
             "excess": ("超员", "too many"),
