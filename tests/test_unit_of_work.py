@@ -164,3 +164,37 @@ def test_duplicate_error_is_masked(store: Store) -> None:
             uow.people.add(attrs.evolve(person, id=__import__("uuid").uuid4()), reason="登记")
     assert err.value.field == "id_number"
     assert err.value.message_en and err.value.message_zh
+
+
+def test_every_repository_requires_a_reason_and_typed_ids(store: Store) -> None:
+    """Windows, requests and disputes refuse a blank reason before writing anything, and a
+    malformed id is a typed error naming the field."""
+    from minzu_core.disputes import Dispute, Party
+    from minzu_core.services import ServiceWindow
+
+    window = ServiceWindow(
+        unit_code="360103001", name="窗口", opened=date(2019, 1, 1), categories={"other"}
+    )
+    dispute = Dispute.register(
+        origin_unit="360103001001",
+        parties=[Party(name="甲"), Party(name="乙")],
+        category="邻里",
+        severity="一般",
+        source="排查",
+        registered_at=datetime(2019, 12, 1, tzinfo=CST),
+        actor_id="a",
+    )
+    with store.unit_of_work(ADMIN) as uow:
+        for action in (
+            lambda: uow.services.add_window(window, reason=" "),
+            lambda: uow.disputes.register(dispute, reason=""),
+        ):
+            with pytest.raises(ValidationError) as err:
+                action()
+            assert err.value.code == "reason_required"
+        with pytest.raises(ValidationError) as err:
+            uow.disputes.get("not-a-uuid")
+        assert (err.value.code, err.value.field) == ("invalid_id", "dispute_id")
+        uow.commit()
+    with store.unit_of_work(ADMIN) as uow:
+        assert uow.services.windows() == [] and uow.disputes.count() == 0

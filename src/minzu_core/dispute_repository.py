@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
+from minzu_core.checks import check_version, parse_uuid, require_reason
 from minzu_core.clock import require_aware
 from minzu_core.codes.divisions import DivisionCode
 from minzu_core.disputes import OPEN_STATES, Dispute, DisputeCategory, Severity
@@ -68,6 +69,7 @@ class DisputeRepository:
 
     def register(self, dispute: Dispute, *, reason: str = "受理登记") -> Dispute:
         """Store a newly registered dispute (built with :meth:`Dispute.register`)."""
+        reason = require_reason(reason)
         if len(dispute.events) != 1 or dispute.version != 0:
             raise ValidationError(
                 "只能登记新的纠纷",
@@ -118,7 +120,9 @@ class DisputeRepository:
         (``target_days``); ``escalate`` needs ``to=`` a stored unit above the handling unit.
         A refused action raises and changes nothing."""
         when = require_aware(at, "at") if at is not None else self._uow.clock()
-        dispute_id = dispute.id if isinstance(dispute, Dispute) else uuid.UUID(str(dispute))
+        dispute_id = (
+            dispute.id if isinstance(dispute, Dispute) else parse_uuid(dispute, "dispute_id")
+        )
         current = self._s.get_dispute(dispute_id)
         if current is None:
             raise NotFoundError(
@@ -127,9 +131,7 @@ class DisputeRepository:
         self._visible(current)
         self._uow.actor.require(current.handling_unit, field="handling_unit")
         expected = dispute.version if isinstance(dispute, Dispute) else current.version
-        from minzu_core.uow import _check_version
-
-        _check_version(current.version, expected, "dispute")
+        check_version(current.version, expected, "dispute")
         if action == "accept":
             data.setdefault("target_days", self._uow.dispute_target_days)
         if action == "escalate" and "to" in data:
@@ -143,7 +145,7 @@ class DisputeRepository:
 
     def find(self, dispute_id: uuid.UUID | str) -> Dispute | None:
         """The dispute, or ``None``; PermissionDeniedError outside the actor's scope."""
-        dispute = self._s.get_dispute(uuid.UUID(str(dispute_id)))
+        dispute = self._s.get_dispute(parse_uuid(dispute_id, "dispute_id"))
         return None if dispute is None else self._visible(dispute)
 
     def get(self, dispute_id: uuid.UUID | str) -> Dispute:

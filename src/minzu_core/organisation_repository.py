@@ -37,9 +37,9 @@ from minzu_core.activities import (
     VolunteerServiceKind,
     default_activity_type,
 )
+from minzu_core.checks import check_version, parse_uuid, require_reason
 from minzu_core.codes.divisions import DivisionCode, Level
 from minzu_core.errors import (
-    ConcurrencyError,
     DuplicateError,
     NotFoundError,
     PermissionDeniedError,
@@ -109,29 +109,6 @@ _LABELS: dict[type, tuple[str, str]] = {
     VolunteerMembership: ("志愿者登记", "volunteer membership"),
     ServiceHours: ("志愿服务时长", "service hours"),
 }
-
-
-def _require_reason(reason: str) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise ValidationError(
-            "每次变更都须说明原因",
-            "every change needs a reason",
-            code="reason_required",
-            field="reason",
-        )
-    return text
-
-
-def _uuid(value: uuid.UUID | str, field: str) -> uuid.UUID:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise ValidationError(
-            "标识符无效", "invalid identifier", code="invalid_id", field=field
-        ) from None
 
 
 def _immutable(field: str) -> ValidationError:
@@ -209,7 +186,7 @@ class _Repository:
             )
 
     def _get(self, cls: type[_R], key: uuid.UUID | str, field: str) -> _R | None:
-        record = self._s.org_get(cls, str(_uuid(key, field)))
+        record = self._s.org_get(cls, str(parse_uuid(key, field)))
         if record is not None:
             unit = getattr(record, "unit_code", None) or getattr(record, "organiser_code", None)
             if isinstance(unit, DivisionCode):
@@ -223,7 +200,7 @@ class _Repository:
         return record
 
     def _insert(self, record: _R, reason: str) -> _R:
-        why = _require_reason(reason)
+        why = require_reason(reason)
         if record.version != 0:
             raise ValidationError(
                 "新记录的版本号须为 0",
@@ -239,15 +216,8 @@ class _Repository:
         return stored
 
     def _update(self, record: _R, current: _R, reason: str, correction: bool) -> _R:
-        why = _require_reason(reason)
-        if current.version != record.version:
-            raise ConcurrencyError(
-                "记录已被他人修改, 请重新读取后再保存",
-                "the record was changed by someone else since it was read; reload and retry",
-                code="stale_version",
-                field="version",
-                details={"stored_version": current.version, "given_version": record.version},
-            )
+        why = require_reason(reason)
+        check_version(current.version, record.version, ENTITY_TYPES[type(record)])
         stored = attrs.evolve(record, version=record.version + 1)
         self._s.org_update(stored, record.version)
         kind = ChangeKind.CORRECTED if correction else ChangeKind.UPDATED
@@ -858,7 +828,7 @@ class ActivityRepository(_Repository):
         course = self.get_course(course_id)
         found = self._s.org_query(
             Enrollment,
-            OrgQuery(parent_id=course.id, person_id=_uuid(trainee_id, "trainee_id")),
+            OrgQuery(parent_id=course.id, person_id=parse_uuid(trainee_id, "trainee_id")),
         )
         return found[0] if found else None
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 import attrs
 
+from minzu_core.checks import check_version, parse_uuid, require_reason
 from minzu_core.clock import CST, require_aware
 from minzu_core.codes.divisions import DivisionCode, Level
 from minzu_core.errors import NotFoundError, PermissionDeniedError, ValidationError
@@ -26,15 +27,6 @@ _List: TypeAlias = list
 
 def _as_code(value: DivisionCode | str) -> DivisionCode:
     return value if isinstance(value, DivisionCode) else DivisionCode.parse(value, field="within")
-
-
-def _uuid(value: uuid.UUID | str, field: str) -> uuid.UUID:
-    try:
-        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-    except ValueError:
-        raise ValidationError(
-            "标识符无效", "invalid identifier", code="invalid_id", field=field
-        ) from None
 
 
 class ServiceRepository:
@@ -59,6 +51,7 @@ class ServiceRepository:
     # -- windows -------------------------------------------------------------------------------
     def add_window(self, window: ServiceWindow, *, reason: str) -> ServiceWindow:
         """Open a service window at a stored township unit in the actor's scope."""
+        reason = require_reason(reason)
         self._uow.actor.require(window.unit_code)
         versions = self._s.get_unit_versions(window.unit_code)
         if not versions:
@@ -89,6 +82,7 @@ class ServiceRepository:
 
     def save_window(self, window: ServiceWindow, *, reason: str) -> ServiceWindow:
         """Store a changed window (e.g. closed, categories changed), version-checked."""
+        reason = require_reason(reason)
         current = self.get_window(window.id)
         self._uow.actor.require(window.unit_code)
         if current.unit_code != window.unit_code:
@@ -107,7 +101,7 @@ class ServiceRepository:
 
     def find_window(self, window_id: uuid.UUID | str) -> ServiceWindow | None:
         """The window, or ``None``; raises PermissionDeniedError outside the actor's scope."""
-        window = self._s.get_window(_uuid(window_id, "window_id"))
+        window = self._s.get_window(parse_uuid(window_id, "window_id"))
         if window is not None:
             self._uow.actor.require(window.unit_code, field="window_id", write=False)
             if not self._uow.actor.covers(window.unit_code):
@@ -147,6 +141,7 @@ class ServiceRepository:
         The window must exist, be open on the received date and offer the category; the
         applicant must be a ledger person inside the actor's scope.
         """
+        reason = require_reason(reason)
         if len(request.events) != 1 or request.version != 0:
             raise ValidationError(
                 "只能登记新提交的服务事项",
@@ -229,15 +224,13 @@ class ServiceRepository:
             data["time_limit_days"] = self.get_window(base.window_id).time_limit(base.category)
         changed = base.act(action, at=when, actor_id=self._uow.actor.id, note=note, **data)
         stored = attrs.evolve(changed, version=expected + 1)
-        from minzu_core.uow import _check_version
-
-        _check_version(current.version, expected, "service request")
+        check_version(current.version, expected, "service request")
         self._s.update_request(stored, RequestIndex.of(stored, self._uow.calendar), expected)
         return stored
 
     def find(self, request_id: uuid.UUID | str) -> ServiceRequest | None:
         """The request, or ``None``; raises PermissionDeniedError outside the actor's scope."""
-        request = self._s.get_request(_uuid(request_id, "request_id"))
+        request = self._s.get_request(parse_uuid(request_id, "request_id"))
         if request is not None and not self._uow.actor.covers(request.unit_code):
             raise PermissionDeniedError(
                 "服务事项不在数据范围内",

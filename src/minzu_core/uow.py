@@ -20,13 +20,13 @@ from typing import Any, TypeAlias
 
 import attrs
 
+from minzu_core.checks import check_version, require_reason
 from minzu_core.clock import Clock, today_cst
 from minzu_core.codes.divisions import DivisionCode, Level
 from minzu_core.codes.resident_id import mask_resident_id, parse_resident_id
 from minzu_core.dispute_repository import DisputeRepository
 from minzu_core.disputes import DEFAULT_TARGET_DAYS
 from minzu_core.errors import (
-    ConcurrencyError,
     DuplicateError,
     MinzuError,
     NotFoundError,
@@ -51,18 +51,6 @@ _List: TypeAlias = list
 
 def _as_code(value: DivisionCode | str, field: str = "code") -> DivisionCode:
     return value if isinstance(value, DivisionCode) else DivisionCode.parse(value, field=field)
-
-
-def _require_reason(reason: str) -> str:
-    text = (reason or "").strip()
-    if not text:
-        raise ValidationError(
-            "每次变更都须说明原因",
-            "every change needs a reason",
-            code="reason_required",
-            field="reason",
-        )
-    return text
 
 
 def _prefixes(roots: tuple[DivisionCode, ...] | None) -> tuple[str, ...] | None:
@@ -296,7 +284,7 @@ class UnitRepository:
     def add(self, unit: Unit, *, reason: str) -> Unit:
         """Store a new unit version. Its parent (for a standard code below the province) must
         already be stored, and its validity must not overlap another version of the code."""
-        why = _require_reason(reason)
+        why = require_reason(reason)
         self._uow.actor.require(unit.code)
         self._check_new_unit(unit)
         stored = attrs.evolve(unit, version=1)
@@ -313,7 +301,7 @@ class UnitRepository:
 
     def save(self, unit: Unit, *, reason: str, correction: bool = False) -> Unit:
         """Store a changed unit version (same code and ``valid_from``), version-checked."""
-        why = _require_reason(reason)
+        why = require_reason(reason)
         self._uow.actor.require(unit.code)
         current = next(
             (u for u in self._s.get_unit_versions(unit.code) if u.valid_from == unit.valid_from),
@@ -326,7 +314,7 @@ class UnitRepository:
                 code="unit_not_found",
                 field="code",
             )
-        _check_version(current.version, unit.version, "unit")
+        check_version(current.version, unit.version, "unit")
         others = [
             u for u in self._s.get_unit_versions(unit.code) if u.valid_from != unit.valid_from
         ]
@@ -347,7 +335,7 @@ class UnitRepository:
         or the old one); merged/split/abolished: the old code closes (successors must exist);
         created: the new code opens with ``new_name``.
         """
-        why = _require_reason(reason)
+        why = require_reason(reason)
         actor = self._uow.actor
         actor.require(change.code)
         for succ in change.successors:
@@ -544,7 +532,7 @@ class PersonRepository:
     # -- writes --------------------------------------------------------------------------------
     def add(self, person: Person, *, reason: str) -> Person:
         """Store a new ledger record; returns it with ``version == 1``."""
-        why = _require_reason(reason)
+        why = require_reason(reason)
         if person.version != 0:
             raise ValidationError(
                 "新记录的版本号须为 0",
@@ -572,14 +560,14 @@ class PersonRepository:
     def save(self, person: Person, *, reason: str, correction: bool = False) -> Person:
         """Store a changed record, version-checked. ``correction=True`` marks the change as the
         correction of a recording mistake rather than a change in the world."""
-        why = _require_reason(reason)
+        why = require_reason(reason)
         current = self._s.get_person(person.id)
         if current is None:
             raise NotFoundError(
                 "人员记录不存在", "person not found", code="person_not_found", field="id"
             )
         self._require_visible(current)
-        _check_version(current.version, person.version, "person")
+        check_version(current.version, person.version, "person")
         self._check(person, current)
         stored = attrs.evolve(person, version=person.version + 1)
         self._s.update_person(stored, person.version)
@@ -590,7 +578,7 @@ class PersonRepository:
     def merge(self, keep: Person, duplicate: Person, *, reason: str) -> Person:
         """Record the decision that ``duplicate`` is the same person as ``keep``: the duplicate
         becomes ``merged`` (pointing to ``keep``) and stays in the history."""
-        why = _require_reason(reason)
+        why = require_reason(reason)
         if keep.id == duplicate.id:
             raise ValidationError(
                 "不能与自身合并",
@@ -613,7 +601,7 @@ class PersonRepository:
                 "人员记录不存在", "person not found", code="person_not_found", field="id"
             )
         self._require_visible(current)
-        _check_version(current.version, duplicate.version, "person")
+        check_version(current.version, duplicate.version, "person")
         stored = attrs.evolve(merged, version=duplicate.version + 1)
         self._s.update_person(stored, duplicate.version)
         self._uow.record(
@@ -706,17 +694,6 @@ def _pick_version(versions: list[Unit], as_of: date | None) -> Unit | None:
         if unit.valid_on(as_of):
             return unit
     return None
-
-
-def _check_version(stored: int, given: int, what: str) -> None:
-    if stored != given:
-        raise ConcurrencyError(
-            "记录已被他人修改, 请重新读取后再保存",
-            f"the {what} was changed by someone else since it was read; reload and retry",
-            code="stale_version",
-            field="version",
-            details={"stored_version": stored, "given_version": given},
-        )
 
 
 def _check_no_overlap(unit: Unit, others: list[Unit]) -> None:

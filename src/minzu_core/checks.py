@@ -1,0 +1,50 @@
+"""Checks shared by every repository (共用校验): the reason of a change, identifiers, versions."""
+
+from __future__ import annotations
+
+import uuid
+
+from minzu_core.errors import ConcurrencyError, ValidationError
+
+__all__ = ["check_version", "parse_uuid", "require_reason"]
+
+
+def require_reason(reason: str) -> str:
+    """The stripped reason of a change; ``ValidationError(code="reason_required")`` if blank.
+
+    Called before anything is written, so a refused change leaves the unit of work untouched.
+    """
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError(
+            "每次变更都须说明原因",
+            "every change needs a reason",
+            code="reason_required",
+            field="reason",
+        )
+    return text
+
+
+def parse_uuid(value: uuid.UUID | str, field: str) -> uuid.UUID:
+    """``value`` as a UUID; ``ValidationError(code="invalid_id", field=field)`` otherwise."""
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise ValidationError(
+            "标识符无效", "invalid identifier", code="invalid_id", field=field
+        ) from None
+
+
+def check_version(stored: int, given: int, what: str) -> None:
+    """Raise ``ConcurrencyError(code="stale_version")`` unless the record read (``given``) is
+    the stored version."""
+    if stored != given:
+        raise ConcurrencyError(
+            "记录已被他人修改, 请重新读取后再保存",
+            f"the {what} was changed by someone else since it was read; reload and retry",
+            code="stale_version",
+            field="version",
+            details={"stored_version": stored, "given_version": given},
+        )
