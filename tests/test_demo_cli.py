@@ -56,7 +56,7 @@ def test_cli_demo_on_sqlite_twice(tmp_path: Path) -> None:
     second = runner.invoke(app, ["demo", "--store", url, "--persons", "200", "--seed", "5"])
     assert second.exit_code == 0, second.output
     assert "persons added 0, already present 200" in second.output
-    table = lambda out: out[: out.index("units added")]  # noqa: E731
+    table = lambda out: out[: out.index("units added")].rstrip()  # noqa: E731
     assert table(first.output) == table(second.output)
 
 
@@ -82,3 +82,24 @@ def test_cli_units_load(tmp_path: Path, source: str) -> None:
     assert "1895 units added" in result.output
     again = runner.invoke(app, ["units", "load", source, "--store", url])
     assert "0 units added, 1895 already present" in again.output
+
+
+def test_cli_demo_prints_the_seed_figures(tmp_path: Path) -> None:
+    """The report by township shows what the seed reports (issue 7): windows in all 12
+    townships, 6 minority officials ≥ 副科级, 3 minority technicians ≥ 中级, more than 10
+    safety-education activities, and a complete responsibility network."""
+    url = f"sqlite:///{tmp_path / 'seed.db'}"
+    result = runner.invoke(app, ["demo", "--store", url])
+    assert result.exit_code == 0, result.output
+    lines = {line.split("│")[1].strip(): line for line in result.output.splitlines() if "│" in line}
+
+    def figures(label: str) -> list[str]:
+        line = next(text for key, text in lines.items() if key.startswith(label))
+        return [cell.strip() for cell in line.split("│")[2:-1]]
+
+    assert figures("服务窗口覆盖率") == ["100.00", "12", "12"]
+    assert figures("少数民族副科级以上干部数") == ["6", "6", ""]
+    assert figures("中级以上职称少数民族专业技术") == ["3", "3", ""]
+    assert int(figures("安全宣传教育活动次数")[0]) > 10
+    assert figures("责任落实率") == ["100.00", "63", "63"]
+    assert "桃花镇" in result.output and "合计 total" in result.output

@@ -1,6 +1,7 @@
 """The ``minzu`` command (命令行).
 
-``minzu demo`` builds the Xihu District demo on a store and prints the per-township counts;
+``minzu demo`` builds the Xihu District demo (a synthetic 2019) and prints its indicator report;
+``minzu indicators`` computes indicators and ``minzu report`` writes the catalog as a report;
 ``minzu units load`` loads an NBS-format division file; ``minzu stores`` lists the installed
 storage adapters; ``minzu schema create|upgrade|current`` manages a SQL store's tables. Errors
 print one line (Chinese and English) and exit with status 2.
@@ -40,6 +41,8 @@ schema_app = typer.Typer(
 app.add_typer(schema_app, name="schema")
 
 _out = Console()
+if not _out.is_terminal:  # files and pipes: wide enough for the report tables
+    _out = Console(width=160)
 _err = Console(stderr=True)
 
 StoreOption = Annotated[str, typer.Option("--store", help="Store URL, e.g. sqlite:///minzu.db")]
@@ -79,12 +82,15 @@ def _root(
 @_friendly
 def demo(
     store: StoreOption = "sqlite:///minzu-demo.db",
-    seed: Annotated[int, typer.Option(help="Seed of the synthetic ledger.")] = 2019,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 2019,
     persons: Annotated[int, typer.Option(help="Ledger records to generate.", min=1)] = 1500,
 ) -> None:
-    """演示: build Xihu District (2019-12-16) and print minority residents and floating
-    population per township."""
+    """演示: build Xihu District as of 2019-12-16 with a synthetic year of every record kind and
+    print the indicator report for the district by township."""
     from minzu_core.demo import DEMO_AS_OF, run_demo
+    from minzu_core.demo_year import populate_demo_year
+    from minzu_core.indicators import compute
+    from minzu_core.privacy import Actor
     from minzu_core.store import open_store
 
     with (
@@ -105,22 +111,270 @@ def demo(
             persons=persons,
             progress=lambda done: bar.update(task, completed=done),
         )
+        year = populate_demo_year(opened, seed=seed)
+        with opened.unit_of_work(Actor.system("minzu-demo")) as uow:
+            report = compute(
+                uow, period=f"2019-01-01/{DEMO_AS_OF.isoformat()}", unit="360103", by="township"
+            )
+    _print_demo(report, result, year.total_added, year.total_present)
+
+
+_DEMO_COLUMNS = (
+    ("minority_residents", "少数民族常住人口\nminority residents"),
+    ("minority_floating", "少数民族流动人口\nminority floating"),
+    ("window_coverage", "服务窗口覆盖率%\nwindow coverage"),
+    ("responsibility_coverage", "责任落实率%\nresponsibility"),
+    ("service_requests", "服务事项受理\nrequests"),
+    ("service_resolution_rate", "办结率%\nresolved"),
+    ("disputes_registered", "矛盾纠纷\ndisputes"),
+    ("safety_education_activities", "安全宣传教育\nsafety education"),
+)
+
+
+def _shown(row: Any) -> str:
+    if row is None:
+        return ""
+    if row.value is None:
+        return f"— {row.status.label_en}"
+    return f"{row.value:.{row.decimals}f}"
+
+
+def _print_demo(report: Any, result: Any, added: int, present: int) -> None:
+    meta = report.metadata
+    by_key = {(r.indicator_id, r.unit_code): r for r in report.rows if r.breakdown is None}
+    units: list[tuple[str, str]] = []
+    for row in report.rows:
+        if row.unit_code != meta.scope_code and (row.unit_code, row.unit_name) not in units:
+            units.append((row.unit_code, row.unit_name))
     table = Table(
-        title=f"南昌市西湖区 Xihu District, Nanchang — {DEMO_AS_OF.isoformat()}",
+        title=f"南昌市西湖区 Xihu District, Nanchang — {report.rows[0].period}",
         caption=(
             f"units added {result.units_added}; persons added {result.persons_added}, "
-            f"already present {result.persons_present}"
+            f"already present {result.persons_present}; "
+            f"work records added {added}, already present {present}"
         ),
     )
     table.add_column("代码 code")
     table.add_column("街道(镇) township")
-    table.add_column("少数民族常住人口\nminority residents", justify="right")
-    table.add_column("少数民族流动人口\nminority floating", justify="right")
-    for row in result.rows:
-        table.add_row(row.code, row.name, str(row.minority_residents), str(row.minority_floating))
+    for _, label in _DEMO_COLUMNS:
+        table.add_column(label, justify="right")
+    for code, name in units:
+        table.add_row(
+            code[:9],
+            name,
+            *(_shown(by_key.get((ind, code))) for ind, _ in _DEMO_COLUMNS),
+        )
     table.add_section()
-    table.add_row("", "合计 total", str(result.total_residents), str(result.total_floating))
+    table.add_row(
+        "",
+        "合计 total",
+        *(_shown(by_key.get((ind, meta.scope_code))) for ind, _ in _DEMO_COLUMNS),
+    )
     _out.print(table)
+    overview = Table(title=f"{meta.title_zh} / {meta.title_en}")
+    overview.add_column("指标 indicator")
+    overview.add_column("值 value", justify="right")
+    overview.add_column("分子 numerator", justify="right")
+    overview.add_column("分母 denominator", justify="right")
+    for row in report.rows:
+        if row.unit_code == meta.scope_code and row.breakdown is None:
+            overview.add_row(
+                f"{row.indicator_name_zh} {row.indicator_name_en}",
+                _shown(row),
+                "" if row.numerator is None else f"{row.numerator:g}",
+                "" if row.denominator is None else f"{row.denominator:g}",
+            )
+    _out.print(overview)
+
+
+def _indicator_table(table: Any) -> Table:
+    shown = Table(title=f"{table.metadata.title_zh} / {table.metadata.title_en}")
+    for label in (
+        "指标 indicator",
+        "单位 unit",
+        "分组 group",
+        "值 value",
+        "分子 num.",
+        "分母 den.",
+        "状态 status",
+    ):
+        shown.add_column(label, justify="right" if label[:1] in "值分" else "left")
+    for row in table.rows:
+        shown.add_row(
+            row.indicator_id,
+            f"{row.unit_name} {row.unit_code}",
+            row.breakdown or "",
+            "" if row.value is None else f"{row.value:.{row.decimals}f}",
+            "" if row.numerator is None else f"{row.numerator:g}",
+            "" if row.denominator is None else f"{row.denominator:g}",
+            row.status.value,
+        )
+    return shown
+
+
+def _request(
+    period: str,
+    unit: str | None,
+    by: str | None,
+    indicator: list[str] | None,
+    mode: str,
+    mapped_on: str | None,
+    suppress_below: int | None,
+    compare: bool,
+) -> Any:
+    from datetime import date
+
+    from minzu_core.indicators import IndicatorRequest
+
+    day = None
+    if mapped_on:
+        try:
+            day = date.fromisoformat(mapped_on)
+        except ValueError:
+            from minzu_core.errors import ValidationError
+
+            raise ValidationError(
+                f"日期无效: {mapped_on!r} (YYYY-MM-DD)",
+                f"invalid date {mapped_on!r} (YYYY-MM-DD)",
+                code="invalid_date",
+                field="mapped_on",
+            ) from None
+    return IndicatorRequest(
+        period=period,
+        unit=unit,
+        by=by,
+        indicators=tuple(indicator or ()),
+        mode=mode,
+        mapped_on=day,
+        suppress_below=suppress_below,
+        comparisons=compare,
+    )
+
+
+PeriodOption = Annotated[
+    str,
+    typer.Option("--period", help="2019, 2019Q4, 2019-12, 2019-12-16 or 2019-01-01/2019-06-30."),
+]
+UnitOption = Annotated[
+    str | None, typer.Option("--unit", help="Scope unit code (default: the top unit).")
+]
+ByOption = Annotated[
+    str | None,
+    typer.Option("--by", help="Breakdown level: prefecture, county, township, village."),
+]
+ModeOption = Annotated[
+    str, typer.Option("--mode", help="Hierarchy: as_recorded, or mapped (to --mapped-on).")
+]
+MappedOnOption = Annotated[
+    str | None, typer.Option("--mapped-on", help="Date of the units of --mode mapped.")
+]
+SuppressOption = Annotated[
+    int | None, typer.Option("--suppress-below", help="Hide counts below this.", min=1)
+]
+CompareOption = Annotated[
+    bool, typer.Option("--compare", help="Add previous-period and last-year columns.")
+]
+
+
+@app.command()
+@_friendly
+def indicators(
+    store: StoreOption,
+    period: PeriodOption,
+    unit: UnitOption = None,
+    by: ByOption = None,
+    indicator: Annotated[
+        list[str] | None,
+        typer.Option("--indicator", help="Indicator id (repeatable; default: the catalog)."),
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="table, json, csv, xlsx or markdown.")
+    ] = "table",
+    output: Annotated[Path | None, typer.Option("--output", help="Write to this file.")] = None,
+    mode: ModeOption = "as_recorded",
+    mapped_on: MappedOnOption = None,
+    suppress_below: SuppressOption = None,
+    compare: CompareOption = False,
+) -> None:
+    """指标: compute indicators for a unit and period (JSON: schema
+    minzu-core/indicator-results v1)."""
+    from minzu_core.errors import ValidationError
+    from minzu_core.indicators import compute
+    from minzu_core.privacy import Actor
+    from minzu_core.store import open_store
+
+    formats = ("table", "json", "csv", "xlsx", "markdown")
+    if output_format not in formats:
+        raise ValidationError(
+            f"输出格式无效: {output_format!r}, 可选: {', '.join(formats)}",
+            f"invalid format {output_format!r}; allowed: {', '.join(formats)}",
+            code="invalid_format",
+            field="format",
+        )
+    if output_format == "xlsx" and output is None:
+        raise ValidationError(
+            "xlsx 格式须指定 --output 文件",
+            "the xlsx format needs --output FILE",
+            code="output_required",
+            field="output",
+        )
+    request = _request(period, unit, by, indicator, mode, mapped_on, suppress_below, compare)
+    with open_store(store) as opened, opened.unit_of_work(Actor.system("minzu-cli")) as uow:
+        table = compute(uow, request)
+    if output_format == "xlsx":
+        assert output is not None
+        table.to_xlsx(output)
+        _err.print(f"{len(table)} rows written to {output}", markup=False)
+        return
+    if output_format == "table":
+        if output is None:
+            _out.print(_indicator_table(table))
+            return
+        output_format = "markdown"
+    if output_format == "json":
+        text = table.to_json()
+    elif output_format == "markdown":
+        text = table.to_markdown()
+    else:
+        import io
+
+        buffer = io.StringIO()
+        table.to_csv(buffer)
+        text = buffer.getvalue()
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        if output_format == "csv":
+            table.to_csv(output)
+        else:
+            output.write_text(text, encoding="utf-8")
+        _err.print(f"{len(table)} rows written to {output}", markup=False)
+
+
+@app.command()
+@_friendly
+def report(
+    store: StoreOption,
+    period: PeriodOption,
+    output: Annotated[Path, typer.Option("--output", help="The report: FILE.md or FILE.xlsx.")],
+    unit: UnitOption = None,
+    by: ByOption = "township",
+    mode: ModeOption = "as_recorded",
+    mapped_on: MappedOnOption = None,
+    suppress_below: SuppressOption = None,
+    charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Draw charts.")] = True,
+) -> None:
+    """报告: the whole catalog for a unit and period as a Markdown or XLSX report with charts."""
+    from minzu_core.indicators import compute
+    from minzu_core.indicators.report import write_report
+    from minzu_core.privacy import Actor
+    from minzu_core.store import open_store
+
+    request = _request(period, unit, by, None, mode, mapped_on, suppress_below, False)
+    with open_store(store) as opened, opened.unit_of_work(Actor.system("minzu-cli")) as uow:
+        table = compute(uow, request)
+    written = write_report(table, output, charts=charts)
+    _err.print(f"report written to {written.path} with {len(written.charts)} charts", markup=False)
 
 
 @units_app.command("load")

@@ -136,16 +136,27 @@ class RequestIndex:
     resolved_at: datetime | None
     due_base: datetime | None
     paused_since: datetime | None
+    time_limit_days: int | None = None
+    resolved_on_time: bool | None = None
+    followed_up_at: datetime | None = None
+    satisfaction: str | None = None
+    closed_at: datetime | None = None
 
     @classmethod
     def of(cls, request: ServiceRequest, calendar: Any = None) -> RequestIndex:
         """The index values of ``request`` (with the store's calendar)."""
+        satisfaction = request.satisfaction
         return cls(
             state=request.state,
             accepted_at=request.accepted_at,
             resolved_at=request.resolved_at,
             due_base=request.due_base(calendar),
             paused_since=request.paused_since,
+            time_limit_days=request.time_limit_days,
+            resolved_on_time=request.resolved_on_time(calendar),
+            followed_up_at=request.followed_up_at,
+            satisfaction=None if satisfaction is None else satisfaction.value,
+            closed_at=request.closed_at,
         )
 
 
@@ -183,6 +194,9 @@ class DisputeIndex:
     concluded_at: datetime | None
     outcome: str | None
     escalations: int
+    target_days: int | None = None
+    concluded_within_target: bool | None = None
+    party_count: int = 0
 
     @classmethod
     def of(cls, dispute: Dispute) -> DisputeIndex:
@@ -195,6 +209,9 @@ class DisputeIndex:
             concluded_at=dispute.concluded_at,
             outcome=dispute.outcome,
             escalations=dispute.escalations,
+            target_days=None if dispute.accepted_at is None else dispute.target_days,
+            concluded_within_target=dispute.concluded_within_target(),
+            party_count=len(dispute.parties),
         )
 
 

@@ -558,3 +558,17 @@ class ServiceRequest:
         """The satisfaction of the last follow-up."""
         event = self._last("follow_up")
         return None if event is None else Satisfaction(event.data["satisfaction"])
+
+    @property
+    def followed_up_at(self) -> datetime | None:
+        """When the (last) follow-up call was made."""
+        event = self._last("follow_up")
+        return None if event is None else event.at
+
+    @property
+    def closed_at(self) -> datetime | None:
+        """When the request was closed (with or without a follow-up)."""
+        for event in reversed(self.events):
+            if event.action in ("close", "close_without_follow_up"):
+                return event.at
+        return None

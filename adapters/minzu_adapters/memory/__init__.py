@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from minzu_adapters.memory.disputes import DisputeMemory
+from minzu_adapters.memory.indicators import IndicatorMemory
 from minzu_adapters.memory.organisation import OrganisationMemory
 from minzu_core.codes.divisions import DivisionCode
 from minzu_core.errors import ConcurrencyError, DuplicateError, StoreError
@@ -92,7 +93,7 @@ class MemoryBackend:
         """Nothing to release (named stores stay registered for the process)."""
 
 
-class MemorySession(DisputeMemory, OrganisationMemory):
+class MemorySession(DisputeMemory, OrganisationMemory, IndicatorMemory):
     """One transaction on a :class:`MemoryBackend`: a private overlay of changes."""
 
     def __init__(self, backend: MemoryBackend) -> None:

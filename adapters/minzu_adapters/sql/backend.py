@@ -89,6 +89,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from minzu_adapters.sql.disputes import DisputeStorage
 from minzu_adapters.sql.errors import DuplicateFactory, translate_errors
+from minzu_adapters.sql.indicators import IndicatorStorage
 from minzu_adapters.sql.organisation import OrganisationStorage
 from minzu_adapters.sql.schema import CODE_LENGTH, Tables, UTCDateTime, build_metadata
 from minzu_adapters.sql.services import ServiceStorage
@@ -343,7 +344,7 @@ class SqlBackend:
         return f"SqlBackend({self._url!r}, prefix={self.prefix!r}, schema={self.schema!r})"
 
 
-class SqlSession(ServiceStorage, DisputeStorage, OrganisationStorage):
+class SqlSession(ServiceStorage, DisputeStorage, OrganisationStorage, IndicatorStorage):
     """One transaction on a :class:`SqlBackend`. Not thread-safe.
 
     The connection and transaction are acquired lazily by the first statement; after
@@ -454,6 +455,9 @@ class SqlSession(ServiceStorage, DisputeStorage, OrganisationStorage):
                 return fresh.execute(stmt).scalar()
         except MinzuError:
             return _UNKNOWN
+
+    def _dialect_name(self) -> str:
+        return self._backend.engine.dialect.name
 
     def _all(self, stmt: Select[Any]) -> Sequence[Row[Any]]:
         conn = self._c()

@@ -404,11 +404,19 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Column("due_base", UTCDateTime(), nullable=True),
         Column("paused_since", UTCDateTime(), nullable=True),
         Column("version", Integer, nullable=False),
+        # 0005: derived values the indicator engine filters and groups on.
+        Column("time_limit_days", Integer, nullable=True),
+        Column("resolved_on_time", Boolean(), nullable=True),
+        Column("followed_up_at", UTCDateTime(), nullable=True),
+        Column("satisfaction", String(ENUM_LENGTH), nullable=True),
+        Column("closed_at", UTCDateTime(), nullable=True),
         PrimaryKeyConstraint("id", name=f"pk_{p}service_requests"),
         Index(f"ix_{p}service_requests_unit_received", "unit_code", "received_at"),
         Index(f"ix_{p}service_requests_window_state", "window_id", "state"),
         Index(f"ix_{p}service_requests_state_due", "state", "due_base"),
         Index(f"ix_{p}service_requests_applicant", "applicant_id"),
+        Index(f"ix_{p}service_requests_accepted", "accepted_at", "unit_code"),
+        Index(f"ix_{p}service_requests_resolved", "resolved_at", "unit_code"),
         **_MYSQL_TABLE_OPTIONS,
     )
     case_events = Table(
@@ -448,11 +456,16 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Column("outcome", String(ENUM_LENGTH), nullable=True),
         Column("escalations", Integer, nullable=False),
         Column("version", Integer, nullable=False),
+        # 0005: derived values the indicator engine filters on.
+        Column("target_days", Integer, nullable=True),
+        Column("concluded_within_target", Boolean(), nullable=True),
+        Column("party_count", Integer, nullable=False),
         PrimaryKeyConstraint("id", name=f"pk_{p}disputes"),
         Index(f"ix_{p}disputes_handling_state", "handling_unit", "state"),
         Index(f"ix_{p}disputes_origin", "origin_unit"),
         Index(f"ix_{p}disputes_state_due", "state", "due_at"),
         Index(f"ix_{p}disputes_registered", "registered_at"),
+        Index(f"ix_{p}disputes_concluded", "concluded_at"),
         **_MYSQL_TABLE_OPTIONS,
     )
     # -- organisation section (bodies, cadres, appointments, activities, recognition) ---------

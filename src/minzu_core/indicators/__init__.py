@@ -6,6 +6,10 @@
   and JSON round-trippable, checked against the entity field registry;
 * :mod:`~minzu_core.indicators.results` — :class:`ResultTable` (pandas, CSV, XLSX, Markdown,
   JSON), :func:`ratio`, :func:`suppress`, :func:`with_comparisons`;
+* :mod:`~minzu_core.indicators.catalog` — the standard catalog of DESIGN §5 (:data:`CATALOG`);
+* :mod:`~minzu_core.indicators.engine` — :func:`compute`: a request becomes one grouped
+  aggregate query per measure and level, run inside the store (the port is
+  :mod:`~minzu_core.indicators.query`; Python stores use :mod:`~minzu_core.indicators.rows`);
 * :mod:`~minzu_core.indicators.charts` — PNG charts with Chinese labels (matplotlib optional;
   import it explicitly: ``from minzu_core.indicators import charts``).
 
@@ -13,6 +17,12 @@ pandas, openpyxl and matplotlib are optional: only the methods that need them im
 """
 
 from minzu_core.indicators._common import MissingDependencyError
+from minzu_core.indicators.catalog import (
+    CATALOG,
+    CATALOG_BY_ID,
+    catalog_indicator,
+    resolve_indicators,
+)
 from minzu_core.indicators.definitions import (
     DERIVED_FIELDS,
     ENTITY_FIELDS,
@@ -31,7 +41,9 @@ from minzu_core.indicators.definitions import (
     indicator_to_json,
     register_entity,
 )
+from minzu_core.indicators.engine import HierarchyMode, IndicatorRequest, compute
 from minzu_core.indicators.periods import Period, PeriodKind, parse_period
+from minzu_core.indicators.query import AggregateQuery, AggregateRow, Aggregating
 from minzu_core.indicators.results import (
     COLUMNS,
     JSON_SCHEMA,
@@ -47,6 +59,8 @@ from minzu_core.indicators.results import (
 )
 
 __all__ = [
+    "CATALOG",
+    "CATALOG_BY_ID",
     "COLUMNS",
     "DERIVED_FIELDS",
     "ENTITY_FIELDS",
@@ -55,11 +69,16 @@ __all__ = [
     "JSON_VERSION",
     "ORDERED_FIELDS",
     "Aggregate",
+    "AggregateQuery",
+    "AggregateRow",
+    "Aggregating",
     "DateRole",
     "Entity",
     "Filter",
+    "HierarchyMode",
     "Indicator",
     "IndicatorKind",
+    "IndicatorRequest",
     "Measure",
     "MissingDependencyError",
     "Op",
@@ -69,12 +88,15 @@ __all__ = [
     "ResultTable",
     "Status",
     "TableMetadata",
+    "catalog_indicator",
     "check_supported",
+    "compute",
     "indicator_from_json",
     "indicator_to_json",
     "parse_period",
     "ratio",
     "register_entity",
+    "resolve_indicators",
     "round_half_up",
     "suppress",
     "with_comparisons",

@@ -338,6 +338,9 @@ DERIVED_FIELDS: dict[str, dict[str, str]] = {
     },
     "unit": {
         "parent_code": "code: the parent unit's code",
+        "has_open_window": (
+            "bool, as of the period's last day: a service window of the unit is open then"
+        ),
         "responsibility_complete": (
             "bool, as of the period's last day: every role the store's responsibility policy "
             "requires at the unit's level is filled (两级责任制落实)"

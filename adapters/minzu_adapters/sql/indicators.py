@@ -1,0 +1,643 @@
+"""Indicator aggregates in SQL (a mixin of :class:`~minzu_adapters.sql.backend.SqlSession`).
+
+Each :class:`~minzu_core.indicators.query.AggregateQuery` becomes **one** statement::
+
+    SELECT k, g, <aggregate>(v), count(*)
+    FROM (SELECT <key> AS k, <breakdown> AS g, <field> AS v
+          FROM <entity source>
+          WHERE <unit field> LIKE '<scope>%' [OR LIKE '<remapped prefix>%' …]
+            AND <period condition> AND <filters>) AS rows
+    GROUP BY k, g
+
+``<key>`` is ``substr(unit_field, 1, n)``, or a ``CASE`` over the remapped prefixes in the
+"mapped" hierarchy mode. The entity source is a table or a join; derived fields are SQL
+expressions (e.g. ``is_minority`` is ``ethnicity <> '01'``, an official's ``rank`` on the
+period's last day a correlated subquery on ``official_ranks``, a unit's
+``responsibility_complete`` the store's policy written out as holder counts per role). The
+inner query keeps the GROUP BY portable: PostgreSQL cannot match a grouped expression that
+carries bound parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from sqlalchemy import (
+    ColumnElement,
+    FromClause,
+    Row,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.types import JSON
+
+from minzu_core.clock import CST
+from minzu_core.codes.divisions import Level
+from minzu_core.errors import ValidationError
+from minzu_core.indicators.definitions import (
+    ENTITY_UNIT_FIELDS,
+    Aggregate,
+    DateRole,
+    Op,
+)
+from minzu_core.indicators.query import AggregateQuery, AggregateRow
+from minzu_core.indicators.rows import filter_sets
+from minzu_core.organisation import DEFAULT_POLICY, ResponsibilityPolicy
+
+if TYPE_CHECKING:
+    from minzu_adapters.sql.schema import Tables
+
+__all__ = ["SQL_ENTITIES", "IndicatorStorage"]
+
+
+@attrs.frozen
+class _Field:
+    expr: ColumnElement[Any]
+    kind: str  # text, date, timestamp, bool, number, set
+
+
+@attrs.frozen
+class _Source:
+    from_: FromClause
+    fields: dict[str, _Field]
+
+
+def _text(expr: Any) -> _Field:
+    return _Field(expr, "text")
+
+
+def _date(expr: Any) -> _Field:
+    return _Field(expr, "date")
+
+
+def _ts(expr: Any) -> _Field:
+    return _Field(expr, "timestamp")
+
+
+def _bool(expr: Any) -> _Field:
+    return _Field(expr, "bool")
+
+
+def _num(expr: Any) -> _Field:
+    return _Field(expr, "number")
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[Any]:
+    """A boolean that is never null."""
+    return case((condition, true()), else_=false())
+
+
+def _filled(column: Any) -> ColumnElement[bool]:
+    return and_(column.is_not(None), func.trim(column) != "")
+
+
+class _Builder:
+    """Builds the entity sources of one store for one "as of" date."""
+
+    def __init__(
+        self, t: Tables, dialect: str, as_of: date, policy: Callable[[], ResponsibilityPolicy]
+    ) -> None:
+        self.t = t
+        self.dialect = dialect
+        self.as_of = as_of
+        self.policy = policy
+
+    # -- ledger --------------------------------------------------------------------------------
+    def _person_fields(self, prefix: str = "") -> dict[str, _Field]:
+        p = self.t.persons
+        return {
+            f"{prefix}id": _text(p.c.id),
+            f"{prefix}name": _text(p.c.name),
+            f"{prefix}ethnicity": _text(p.c.ethnicity),
+            f"{prefix}id_number": _text(p.c.id_number),
+            f"{prefix}gender": _text(p.c.gender),
+            f"{prefix}birth_date": _date(p.c.birth_date),
+            f"{prefix}phone": _text(p.c.phone),
+            f"{prefix}household.division_code": _text(p.c.household_code),
+            f"{prefix}household.address": _text(p.c.household_address),
+            f"{prefix}language": _text(p.c.language),
+            f"{prefix}guardian_id": _text(p.c.guardian_id),
+            f"{prefix}status": _text(p.c.status),
+            f"{prefix}merged_into": _text(p.c.merged_into),
+            f"{prefix}is_minority": _bool(p.c.ethnicity != "01"),
+        }
+
+    def _residence_fields(self, prefix: str) -> dict[str, _Field]:
+        r = self.t.residences
+        fields: dict[str, _Field] = {
+            f"{prefix}{name}": _text(r.c[name])
+            for name in (
+                "id",
+                "unit_code",
+                "status",
+                "address",
+                "origin",
+                "reason",
+                "occupation",
+                "employer",
+                "employer_uscc",
+            )
+        }
+        fields[f"{prefix}arrival"] = _date(r.c.arrival)
+        fields[f"{prefix}departure"] = _date(r.c.departure)
+        return fields
+
+    def person(self) -> _Source:
+        p, r = self.t.persons, self.t.residences
+        fields = self._person_fields()
+        fields.update(self._residence_fields("residence."))
+        identity = or_(
+            p.c.id_number.is_not(None), and_(p.c.birth_date.is_not(None), p.c.gender.is_not(None))
+        )
+        complete = and_(
+            _filled(p.c.name),
+            identity,
+            _filled(p.c.ethnicity),
+            _filled(p.c.phone),
+            r.c.id.is_not(None),
+            _filled(r.c.address),
+            or_(
+                r.c.status != "floating",
+                and_(r.c.arrival.is_not(None), r.c.origin.is_not(None)),
+            ),
+        )
+        fields["is_complete"] = _bool(_flag(complete))
+        return _Source(p.outerjoin(r, r.c.person_id == p.c.id), fields)
+
+    def residence(self) -> _Source:
+        p, r = self.t.persons, self.t.residences
+        fields = self._residence_fields("")
+        fields["person_id"] = _text(r.c.person_id)
+        person = self._person_fields("person.")
+        for name in ("ethnicity", "is_minority", "gender", "birth_date", "language", "status"):
+            fields[f"person.{name}"] = person[f"person.{name}"]
+        return _Source(r.join(p, p.c.id == r.c.person_id), fields)
+
+    # -- services and disputes ----------------------------------------------------------------
+    def service_request(self) -> _Source:
+        s, p = self.t.service_requests, self.t.persons
+        fields: dict[str, _Field] = {
+            name: _text(s.c[name])
+            for name in (
+                "id",
+                "window_id",
+                "unit_code",
+                "applicant_id",
+                "category",
+                "state",
+                "satisfaction",
+            )
+        }
+        for name in ("received_at", "accepted_at", "resolved_at", "followed_up_at", "closed_at"):
+            fields[name] = _ts(s.c[name])
+        fields["time_limit_days"] = _num(s.c.time_limit_days)
+        fields["resolved_on_time"] = _bool(s.c.resolved_on_time)
+        fields["applicant.ethnicity"] = _text(p.c.ethnicity)
+        fields["applicant.is_minority"] = _bool(p.c.ethnicity != "01")
+        return _Source(s.outerjoin(p, p.c.id == s.c.applicant_id), fields)
+
+    def dispute(self) -> _Source:
+        d = self.t.disputes
+        fields: dict[str, _Field] = {
+            name: _text(d.c[name])
+            for name in (
+                "id",
+                "origin_unit",
+                "handling_unit",
+                "category",
+                "severity",
+                "source",
+                "referred_by",
+                "state",
+                "outcome",
+            )
+        }
+        for name in ("registered_at", "accepted_at", "concluded_at", "due_at"):
+            fields[name] = _ts(d.c[name])
+        for name in ("ethnic_factor", "mass", "concluded_within_target"):
+            fields[name] = _bool(d.c[name])
+        for name in ("escalations", "target_days", "party_count"):
+            fields[name] = _num(d.c[name])
+        return _Source(d, fields)
+
+    # -- units and windows --------------------------------------------------------------------
+    def _parent_code(self, u: Any) -> ColumnElement[Any]:
+        whens = []
+        for level in Level:
+            if level.depth == 1:
+                continue
+            parent_digits = list(Level)[level.depth - 2].digits
+            whens.append(
+                (
+                    u.c.level == level.value,
+                    func.substr(u.c.code, 1, parent_digits) + "0" * (12 - parent_digits),
+                )
+            )
+        return case(*whens, else_=null())
+
+    def _holders(self, unit_code: Any, role: str) -> Any:
+        a = self.t.appointments
+        day = self.as_of
+        return (
+            select(func.count())
+            .select_from(a)
+            .where(
+                a.c.unit_code == unit_code,
+                a.c.role == role,
+                a.c.start <= day,
+                or_(a.c.end.is_(None), a.c.end > day),
+            )
+            .scalar_subquery()
+        )
+
+    def _responsibility(self, u: Any) -> ColumnElement[Any]:
+        policy = self.policy()
+        whens = []
+        for level in Level:
+            rules = policy.rules_for(level)
+            if not rules:
+                continue
+            checks = []
+            for rule in rules:
+                holders = self._holders(u.c.code, rule.role)
+                checks.append(holders >= rule.min_count)
+                if rule.max_count is not None:
+                    checks.append(holders <= rule.max_count)
+            whens.append((u.c.level == level.value, _flag(and_(*checks))))
+        if not whens:
+            return null()
+        return case(*whens, else_=null())
+
+    def unit(self) -> _Source:
+        u, w = self.t.units, self.t.service_windows
+        day = self.as_of
+        fields: dict[str, _Field] = {
+            name: _text(u.c[name]) for name in ("code", "name", "level", "kind", "urban_rural_code")
+        }
+        fields["valid_from"] = _date(u.c.valid_from)
+        fields["valid_to"] = _date(u.c.valid_to)
+        fields["parent_code"] = _text(self._parent_code(u))
+        open_window = exists(
+            select(w.c.id).where(
+                w.c.unit_code == u.c.code,
+                w.c.opened <= day,
+                or_(w.c.closed.is_(None), w.c.closed > day),
+            )
+        )
+        fields["has_open_window"] = _bool(_flag(open_window))
+        fields["responsibility_complete"] = _bool(self._responsibility(u))
+        return _Source(u, fields)
+
+    def service_window(self) -> _Source:
+        w = self.t.service_windows
+        fields: dict[str, _Field] = {name: _text(w.c[name]) for name in ("id", "unit_code", "name")}
+        fields["opened"] = _date(w.c.opened)
+        fields["closed"] = _date(w.c.closed)
+        fields["categories"] = _Field(w.c.categories, "set")
+        return _Source(w, fields)
+
+    # -- organisation --------------------------------------------------------------------------
+    def appointment(self) -> _Source:
+        a, o = self.t.appointments, self.t.officials
+        fields: dict[str, _Field] = {
+            name: _text(a.c[name])
+            for name in ("id", "official_id", "role", "unit_code", "basis", "body_id")
+        }
+        fields["start"] = _date(a.c.start)
+        fields["end"] = _date(a.c.end)
+        fields["official.ethnicity"] = _text(o.c.ethnicity)
+        fields["official.is_minority"] = _bool(o.c.ethnicity != "01")
+        return _Source(a.outerjoin(o, o.c.id == a.c.official_id), fields)
+
+    def _holder(self, table: Any, extra: str) -> dict[str, _Field]:
+        fields: dict[str, _Field] = {
+            name: _text(table.c[name])
+            for name in ("id", "unit_code", "name", "ethnicity", "gender", "person_id", extra)
+        }
+        fields["left_on"] = _date(table.c.left_on)
+        fields["is_minority"] = _bool(table.c.ethnicity != "01")
+        return fields
+
+    def _graded_on(self, history: Any, owner: Any, owner_id: Any, column: str) -> Any:
+        day = self.as_of
+        return (
+            select(history.c[column])
+            .where(
+                owner == owner_id,
+                history.c.since <= day,
+                or_(history.c.until.is_(None), history.c.until > day),
+            )
+            .order_by(history.c.since.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+
+    def official(self) -> _Source:
+        o, r = self.t.officials, self.t.official_ranks
+        fields = self._holder(o, "position")
+        fields["rank"] = _text(self._graded_on(r, r.c.official_id, o.c.id, "rank"))
+        return _Source(o, fields)
+
+    def technician(self) -> _Source:
+        te, ti = self.t.technicians, self.t.technician_titles
+        fields = self._holder(te, "specialty")
+        fields["title"] = _text(self._graded_on(ti, ti.c.technician_id, te.c.id, "title"))
+        return _Source(te, fields)
+
+    def _json_length(self, column: Any) -> ColumnElement[Any]:
+        if self.dialect == "postgresql":
+            return func.json_array_length(cast(column, JSON))
+        if self.dialect in ("mysql", "mariadb"):
+            return func.json_length(column)
+        return func.json_array_length(column)
+
+    def activity(self) -> _Source:
+        a = self.t.activities
+        fields: dict[str, _Field] = {
+            name: _text(a.c[name]) for name in ("id", "type", "organiser_code", "title", "body_id")
+        }
+        fields["start"] = _date(a.c.start)
+        fields["end"] = _date(a.c.end)
+        for name in ("participants", "minority_participants", "materials"):
+            fields[name] = _num(a.c[name])
+        fields["attendee_count"] = _num(self._json_length(a.c.attendee_ids))
+        return _Source(a, fields)
+
+    def enrollment(self) -> _Source:
+        e, c = self.t.enrollments, self.t.training_courses
+        fields: dict[str, _Field] = {
+            name: _text(e.c[name]) for name in ("id", "course_id", "person_id", "official_id")
+        }
+        fields["enrolled_on"] = _date(e.c.enrolled_on)
+        fields["completed_on"] = _date(e.c.completed_on)
+        fields["completed"] = _bool(_flag(e.c.completed_on.is_not(None)))
+        fields["course.type"] = _text(c.c.type)
+        fields["course.organiser_code"] = _text(c.c.organiser_code)
+        fields["course.title"] = _text(c.c.title)
+        fields["course.start"] = _date(c.c.start)
+        fields["course.end"] = _date(c.c.end)
+        return _Source(e.outerjoin(c, c.c.id == e.c.course_id), fields)
+
+    def honour(self) -> _Source:
+        h = self.t.honours
+        fields: dict[str, _Field] = {
+            name: _text(h.c[name])
+            for name in (
+                "id",
+                "title",
+                "unit_code",
+                "person_id",
+                "business_name",
+                "business_uscc",
+                "ceremony_id",
+                "basis",
+            )
+        }
+        fields["awarded_on"] = _date(h.c.awarded_on)
+        return _Source(h, fields)
+
+    def service_hours(self) -> _Source:
+        h, b = self.t.volunteer_hours, self.t.bodies
+        fields: dict[str, _Field] = {
+            name: _text(h.c[name]) for name in ("id", "team_id", "kind", "member_id")
+        }
+        fields["served_on"] = _date(h.c.served_on)
+        fields["hours"] = _num(h.c.hours)
+        fields["team.unit_code"] = _text(b.c.unit_code)
+        return _Source(h.outerjoin(b, b.c.id == h.c.team_id), fields)
+
+
+_SOURCES: dict[str, Callable[[_Builder], _Source]] = {
+    "person": _Builder.person,
+    "residence": _Builder.residence,
+    "service_request": _Builder.service_request,
+    "dispute": _Builder.dispute,
+    "unit": _Builder.unit,
+    "service_window": _Builder.service_window,
+    "appointment": _Builder.appointment,
+    "official": _Builder.official,
+    "technician": _Builder.technician,
+    "activity": _Builder.activity,
+    "enrollment": _Builder.enrollment,
+    "honour": _Builder.honour,
+    "service_hours": _Builder.service_hours,
+}
+
+#: The entities the SQL store aggregates.
+SQL_ENTITIES: frozenset[str] = frozenset(_SOURCES)
+
+
+def _unsupported_field(entity: str, name: str) -> ValidationError:
+    return ValidationError(
+        f"SQL 存储不支持统计对象 {entity} 的字段 {name}",
+        f"the SQL store does not support field {name} of entity {entity}",
+        code="unsupported_field",
+        field="field",
+        details={"entity": entity, "name": name},
+    )
+
+
+def _coerce(value: Any, kind: str) -> Any:
+    if isinstance(value, str) and kind == "date":
+        return date.fromisoformat(value)
+    if isinstance(value, str) and kind == "timestamp":
+        return datetime.combine(date.fromisoformat(value), time(0), CST)
+    return value
+
+
+def _condition(entity: str, source: _Source, name: str, op: Op, value: Any) -> Any:
+    found = source.fields.get(name)
+    if found is None:
+        raise _unsupported_field(entity, name)
+    expr, kind = found.expr, found.kind
+    if op is Op.IS_NULL:
+        return expr.is_(None)
+    if op is Op.NOT_NULL:
+        return expr.is_not(None)
+    if kind == "set":  # a JSON list of text: eq = contains, in = contains any
+        values = value if op in (Op.IN, Op.NOT_IN) else (value,)
+        contains = or_(*(expr.contains(f'"{v}"', autoescape=True) for v in values))
+        if op in (Op.EQ, Op.IN):
+            return contains
+        if op in (Op.NE, Op.NOT_IN):
+            return and_(expr.is_not(None), ~contains)
+        return false()
+    if op in (Op.IN, Op.NOT_IN):
+        items = [_coerce(v, kind) for v in value]
+        return expr.in_(items) if op is Op.IN else expr.not_in(items)
+    other = _coerce(value, kind)
+    if kind == "bool":
+        other = true() if other else false()
+        if op is Op.EQ:
+            return expr == other
+        if op is Op.NE:
+            return expr != other
+    return {
+        Op.EQ: lambda: expr == other,
+        Op.NE: lambda: expr != other,
+        Op.GE: lambda: expr >= other,
+        Op.LE: lambda: expr <= other,
+        Op.GT: lambda: expr > other,
+        Op.LT: lambda: expr < other,
+    }[op]()
+
+
+def _period(query: AggregateQuery, source: _Source) -> list[Any]:
+    m = query.measure
+
+    def field(name: str) -> _Field:
+        found = source.fields.get(name)
+        if found is None:
+            raise _unsupported_field(m.entity, name)
+        return found
+
+    if m.date_role is DateRole.WITHIN_PERIOD:
+        assert m.date_field is not None
+        f = field(m.date_field)
+        if f.kind == "timestamp":
+            return [f.expr >= query.start_at, f.expr < query.end_at]
+        return [f.expr >= query.start, f.expr <= query.end]
+    conditions = []
+    if m.valid_from_field is not None:
+        f = field(m.valid_from_field)
+        bound: Any = query.end_at if f.kind == "timestamp" else query.end
+        test = f.expr < bound if f.kind == "timestamp" else f.expr <= bound
+        conditions.append(or_(f.expr.is_(None), test))
+    if m.valid_to_field is not None:
+        f = field(m.valid_to_field)
+        bound = query.end_at if f.kind == "timestamp" else query.end
+        test = f.expr >= bound if f.kind == "timestamp" else f.expr > bound
+        conditions.append(or_(f.expr.is_(None), test))
+    return conditions
+
+
+def build_statement(query: AggregateQuery, builder: _Builder) -> Select[Any]:
+    """The one grouped statement answering ``query`` (see the module docstring)."""
+    m = query.measure
+    make = _SOURCES.get(m.entity)
+    if make is None:
+        raise ValidationError(
+            f"存储不支持统计对象 {m.entity}",
+            f"the store does not support the entity {m.entity}",
+            code="unsupported_entity",
+            field="entity",
+        )
+    source = make(builder)
+    unit_name = m.unit_field or ENTITY_UNIT_FIELDS[m.entity]
+    unit_field = source.fields.get(unit_name)
+    if unit_field is None:
+        raise _unsupported_field(m.entity, unit_name)
+    unit = unit_field.expr
+    n = query.key_length
+    key: Any = func.substr(unit, 1, n)
+    if query.remap:
+        key = case(
+            *((unit.like(f"{prefix}%"), literal(target[:n])) for prefix, target in query.remap),
+            else_=func.substr(unit, 1, n),
+        )
+    conditions: list[Any] = [unit.is_not(None)]
+    if query.scope:
+        conditions.append(or_(*(unit.like(f"{p}%") for p in query.prefixes)))
+    conditions.extend(_period(query, source))
+    for condition in m.filters:
+        op, value = filter_sets(m.entity, condition)
+        conditions.append(_condition(m.entity, source, condition.field, op, value))
+    group: Any = literal(None)
+    if query.breakdown is not None:
+        found = source.fields.get(query.breakdown)
+        if found is None:
+            raise _unsupported_field(m.entity, query.breakdown)
+        group = found.expr
+    measured: Any = literal(1)
+    if m.field is not None:
+        found = source.fields.get(m.field)
+        if found is None:
+            raise _unsupported_field(m.entity, m.field)
+        measured = found.expr
+    inner = (
+        select(key.label("k"), group.label("g"), measured.label("v"))
+        .select_from(source.from_)
+        .where(*conditions)
+        .subquery("rows")
+    )
+    if m.aggregate is Aggregate.COUNT:
+        measure: Any = func.count()
+        counted: Any = func.count()
+    elif m.aggregate is Aggregate.COUNT_DISTINCT:
+        measure = func.count(inner.c.v.distinct())
+        counted = func.count()
+    elif m.aggregate is Aggregate.SUM:
+        measure = func.coalesce(func.sum(inner.c.v), 0)
+        counted = func.count()
+    else:
+        measure = func.coalesce(func.sum(inner.c.v), 0)
+        counted = func.count(inner.c.v)
+    return (
+        select(inner.c.k, inner.c.g, measure.label("value"), counted.label("n"))
+        .group_by(inner.c.k, inner.c.g)
+        .order_by(inner.c.k, inner.c.g)
+    )
+
+
+class IndicatorStorage:
+    """The aggregate port of the SQL session."""
+
+    if TYPE_CHECKING:
+        _t: Tables
+
+        def _all(self, stmt: Select[Any]) -> Sequence[Row[Any]]: ...
+
+        def _dialect_name(self) -> str: ...
+
+        def org_get(self, cls: type[Any], key: str) -> Any: ...
+
+    def indicator_entities(self) -> frozenset[str]:
+        """Every entity of the library's vocabulary."""
+        return SQL_ENTITIES
+
+    def _policy(self) -> ResponsibilityPolicy:
+        found: ResponsibilityPolicy | None = self.org_get(
+            ResponsibilityPolicy, ResponsibilityPolicy.KEY
+        )
+        return found or DEFAULT_POLICY
+
+    def aggregate(self, queries: Sequence[AggregateQuery]) -> list[list[AggregateRow]]:
+        """Each query as one grouped statement."""
+        policy: list[ResponsibilityPolicy] = []
+
+        def cached_policy() -> ResponsibilityPolicy:
+            if not policy:
+                policy.append(self._policy())
+            return policy[0]
+
+        results = []
+        for query in queries:
+            builder = _Builder(self._t, self._dialect_name(), query.end, cached_policy)
+            rows = self._all(build_statement(query, builder))
+            results.append(
+                [
+                    AggregateRow(
+                        key=str(row.k),
+                        group=None
+                        if query.breakdown is None
+                        else ("" if row.g is None else str(row.g)),
+                        value=float(row.value),
+                        count=int(row.n),
+                    )
+                    for row in rows
+                ]
+            )
+        return results

@@ -1,0 +1,415 @@
+"""The indicator engine: the catalog pinned, requests, statuses, modes, bad input, the CLI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from typer.testing import CliRunner
+
+from minzu_core import CST, Actor, FixedClock, open_store
+from minzu_core.activities import Activity
+from minzu_core.cli import app
+from minzu_core.errors import NotFoundError, PermissionDeniedError, ValidationError
+from minzu_core.hierarchy import Unit, UnitChange, UnitChangeKind
+from minzu_core.indicators import (
+    CATALOG,
+    CATALOG_BY_ID,
+    Filter,
+    HierarchyMode,
+    Indicator,
+    IndicatorRequest,
+    Measure,
+    Status,
+    compute,
+    indicator_from_json,
+    indicator_to_json,
+)
+from minzu_core.indicators.engine import _Context, plan
+from minzu_core.ledger import Person, Residence
+from minzu_core.store import Store
+
+CATALOG_FILE = Path(__file__).parent / "data" / "catalog.json"
+NOW = datetime(2020, 6, 30, 9, 0, tzinfo=CST)
+ADMIN = Actor.system("engine-test")
+REASON = "测试 test"
+
+# -- the catalog ----------------------------------------------------------------------------------
+STABLE_IDS = [
+    "minority_residents",
+    "minority_floating",
+    "floating_arrivals",
+    "floating_departures",
+    "ledger_completeness",
+    "window_coverage",
+    "responsibility_coverage",
+    "service_requests",
+    "service_resolution_rate",
+    "service_on_time_rate",
+    "service_satisfaction_rate",
+    "disputes_registered",
+    "dispute_success_rate",
+    "dispute_within_target_rate",
+    "ethnic_factor_incidents",
+    "activities_held",
+    "safety_education_activities",
+    "activity_participants",
+    "language_training_completions",
+    "minority_cadres_deputy_section_plus",
+    "minority_professionals_intermediate_plus",
+    "honours_awarded",
+    "volunteer_hours",
+]
+
+
+def test_catalog_ids_are_the_design_table_in_order() -> None:
+    assert [i.id for i in CATALOG] == STABLE_IDS
+
+
+@pytest.mark.parametrize("indicator", CATALOG, ids=lambda i: i.id)
+def test_catalog_definition_is_pinned(indicator: Indicator) -> None:
+    """Every definition equals its pinned JSON (a change here is a change of meaning: update
+    tests/data/catalog.json deliberately, with a CHANGELOG entry)."""
+    pinned = {d["id"]: d for d in json.loads(CATALOG_FILE.read_text(encoding="utf-8"))}
+    assert indicator.to_dict() == pinned[indicator.id]
+    assert indicator_from_json(indicator_to_json(indicator)) == indicator
+
+
+def test_catalog_semantics_named_in_design() -> None:
+    c = CATALOG_BY_ID
+    assert c["window_coverage"].factor == 100 and c["window_coverage"].kind.value == "stock"
+    assert c["service_requests"].numerator.date_field == "accepted_at"
+    assert c["service_on_time_rate"].denominator == Measure.flow("service_request", "resolved_at")
+    assert c["dispute_success_rate"].denominator is not None
+    assert Filter("outcome", "in", ("agreement", "terminated")) in (
+        c["dispute_success_rate"].denominator.filters
+    )
+    assert c["activities_held"].breakdown == "type"
+    assert c["minority_cadres_deputy_section_plus"].numerator.filters[-1] == Filter(
+        "rank", "ge", "deputy_section"
+    )
+    assert c["volunteer_hours"].numerator.aggregate.value == "sum"
+    for indicator in CATALOG:
+        assert indicator.name_zh and indicator.name_en and indicator.description
+
+
+# -- a small store ----------------------------------------------------------------------------
+def _small(url: str) -> Store:
+    store = open_store(url, clock=FixedClock(NOW))
+    with store.unit_of_work(ADMIN) as uow:
+        uow.units.add_many(
+            [
+                Unit.create("360000", "江西省"),
+                Unit.create("360100", "南昌市"),
+                Unit.create("360103", "西湖区"),
+                Unit.create("360103001", "南浦街道"),
+                Unit.create("360103002", "朝阳洲街道"),
+                Unit.create("360103101", "桃花镇"),
+                Unit.create("360103001001", "社区一"),
+                Unit.create("360103101001", "桃花社区"),
+            ],
+            reason=REASON,
+        )
+        uow.units.apply_change(
+            UnitChange(
+                UnitChangeKind.RECODED,
+                date(2020, 1, 1),
+                "360103101",
+                successors=["360103014"],
+                new_name="桃花街道",
+            ),
+            reason=REASON,
+        )
+        for code, ethnicity, status in (
+            ("360103001001", "03", "resident"),
+            ("360103001001", "05", "floating"),
+            ("360103101001", "06", "resident"),
+            ("360103101001", "01", "resident"),
+        ):
+            uow.people.add(
+                Person(
+                    name="示例",
+                    ethnicity=ethnicity,
+                    phone="13900000000",
+                    residences=[
+                        Residence(
+                            unit_code=code,
+                            status=status,
+                            arrival=date(2018, 5, 1),
+                            address="示例路1号",
+                            origin="653101" if status == "floating" else None,
+                        )
+                    ],
+                ),
+                reason=REASON,
+            )
+        for organiser, kind, people in (
+            ("360103001", "safety_education", 40),
+            ("360103001001", "unity_publicity", 10),
+            ("360103101001", "safety_education", 25),
+            ("360103", "other", 100),
+        ):
+            uow.activities.add(
+                Activity(
+                    type=kind,
+                    organiser_code=organiser,
+                    title="活动",
+                    start=date(2019, 6, 1),
+                    participants=people,
+                ),
+                reason=REASON,
+            )
+        uow.commit()
+    return store
+
+
+@pytest.fixture(params=["memory://", "sqlite://"])
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    opened = _small(request.param)
+    yield opened
+    opened.close()
+
+
+def _rows(store: Store, **kwargs: Any) -> dict[tuple[str, str, str | None], Any]:
+    with store.unit_of_work(ADMIN) as uow:
+        table = compute(uow, **kwargs)
+    return {(r.indicator_id, r.unit_code, r.breakdown): r for r in table.rows}
+
+
+def test_counts_by_township_and_scope_total(store: Store) -> None:
+    rows = _rows(store, period="2019", unit="360103", by="township")
+    assert rows[("minority_residents", "360103000000", None)].value == 2
+    assert rows[("minority_residents", "360103001000", None)].value == 1
+    assert rows[("minority_residents", "360103002000", None)].value == 0  # a real zero
+    assert rows[("minority_residents", "360103101000", None)].value == 1
+    assert rows[("minority_floating", "360103001000", None)].value == 1
+    # the district's own activity counts in its total, not in any township's row
+    assert rows[("activities_held", "360103000000", None)].value == 4
+    assert ("activities_held", "360103000000", "other") in rows
+    assert rows[("activities_held", "360103001000", None)].value == 2
+    assert rows[("activities_held", "360103001000", "safety_education")].value == 1
+    assert rows[("activity_participants", "360103101000", None)].value == 25
+
+
+def test_zero_denominator_is_no_value_not_zero(store: Store) -> None:
+    rows = _rows(store, period="2019", unit="360103", by="township")
+    rate = rows[("service_resolution_rate", "360103001000", None)]
+    assert rate.value is None and rate.status is Status.NO_DENOMINATOR
+    assert rate.numerator == 0 and rate.denominator == 0
+    coverage = rows[("window_coverage", "360103002000", None)]
+    assert coverage.value == 0 and coverage.status is Status.OK  # 0 of 1 township
+
+
+def test_mapped_mode_follows_recorded_changes(store: Store) -> None:
+    recorded = _rows(
+        store, period="2019", unit="360103", by="township", indicators=["activities_held"]
+    )
+    mapped = _rows(
+        store,
+        period="2019",
+        unit="360103",
+        by="township",
+        indicators=["activities_held"],
+        mode="mapped",
+        mapped_on=date(2020, 6, 30),
+    )
+    assert recorded[("activities_held", "360103101000", None)].value == 1
+    assert ("activities_held", "360103014000", None) not in recorded
+    assert mapped[("activities_held", "360103014000", None)].value == 1
+    assert mapped[("activities_held", "360103014000", None)].unit_name == "桃花街道"
+    assert ("activities_held", "360103101000", None) not in mapped
+    assert mapped[("activities_held", "360103000000", None)].value == 4
+
+
+def test_suppression_and_comparisons(store: Store) -> None:
+    with store.unit_of_work(ADMIN) as uow:
+        table = compute(
+            uow,
+            IndicatorRequest(
+                period="2019",
+                unit="360103",
+                by="township",
+                indicators=["activity_participants", "activities_held"],
+                suppress_below=30,
+                comparisons=True,
+            ),
+        )
+    rows = {(r.indicator_id, r.unit_code, r.breakdown): r for r in table.rows}
+    small = rows[("activity_participants", "360103101000", None)]
+    assert small.status is Status.SUPPRESSED and small.value is None
+    big = rows[("activity_participants", "360103000000", None)]
+    assert big.value == 175 and big.last_year_value == 0 and big.last_year_change == 175
+    assert table.metadata.suppression_threshold == 30
+
+
+def test_user_defined_indicators_average_and_distinct(store: Store) -> None:
+    average = Indicator(
+        "average_participants",
+        "平均参与人次",
+        "average participants",
+        Measure.flow("activity", "start", aggregate="average", field="participants"),
+    )
+    kinds = Indicator(
+        "activity_kinds",
+        "活动类型数",
+        "kinds of activity",
+        Measure.flow("activity", "start", aggregate="count_distinct", field="type"),
+    )
+    rows = _rows(
+        store,
+        period="2019",
+        unit="360103",
+        by="township",
+        indicators=["average_participants", "activity_kinds"],
+        extra=[average, kinds],
+    )
+    assert rows[("average_participants", "360103000000", None)].value == 43.75
+    assert rows[("average_participants", "360103001000", None)].value == 25
+    missing = rows[("average_participants", "360103002000", None)]
+    assert missing.value is None and missing.status is Status.NO_DATA
+    assert rows[("activity_kinds", "360103000000", None)].value == 3  # not 1 + 2 + 1
+    assert rows[("activity_kinds", "360103001000", None)].value == 2
+
+
+def test_scope_defaults_and_no_breakdown(store: Store) -> None:
+    rows = _rows(store, period="2019-06", indicators=["activities_held"])
+    assert rows[("activities_held", "360000000000", None)].value == 4
+    scoped = Actor.for_units("township-clerk", "360103001")
+    with store.unit_of_work(scoped) as uow:
+        table = compute(uow, period="2019", indicators=["minority_residents"])
+    assert [(r.unit_code, r.value) for r in table.rows] == [("360103001000", 1)]
+
+
+# -- bad input ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "error", "code"),
+    [
+        ({"period": "2019", "indicators": ["no_such"]}, NotFoundError, "unknown_indicator"),
+        ({"period": "2019-13"}, ValidationError, "invalid_period"),
+        ({"period": "2019", "unit": "440103"}, NotFoundError, "unknown_unit"),
+        ({"period": "2019", "unit": "36010"}, ValidationError, "invalid_unit_code"),
+        (
+            {"period": "2019", "unit": "360103001", "by": "county"},
+            ValidationError,
+            "invalid_breakdown_level",
+        ),
+        ({"period": "2019", "by": "planet"}, ValidationError, "invalid_level"),
+        ({"period": "2019", "mode": "sideways"}, ValidationError, "invalid_choice"),
+        ({"period": "2019", "suppress_below": 0}, ValidationError, "invalid_threshold"),
+    ],
+)
+def test_bad_requests_are_typed_errors(
+    store: Store, kwargs: dict[str, Any], error: type[Exception], code: str
+) -> None:
+    with store.unit_of_work(ADMIN) as uow, pytest.raises(error) as caught:
+        compute(uow, **kwargs)
+    assert getattr(caught.value, "code", None) == code
+    assert "/" in str(caught.value)  # Chinese / English
+
+
+def test_unit_outside_the_actors_scope(store: Store) -> None:
+    clerk = Actor.for_units("clerk", "360103001")
+    with store.unit_of_work(clerk) as uow, pytest.raises(PermissionDeniedError) as caught:
+        compute(uow, period="2019", unit="360103002")
+    assert caught.value.code == "outside_scope"
+
+
+def test_definition_naming_an_unknown_field_is_refused() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Measure.flow("activity", "start", ("colour", "eq", "red"))
+    assert caught.value.code == "unknown_field"
+    assert caught.value.field == "filters[0].field"
+
+
+# -- pushed down: one statement per measure and level ------------------------------------------
+def test_sql_runs_one_grouped_statement_per_query(tmp_path: Path) -> None:
+    store = _small(f"sqlite:///{tmp_path / 'x.db'}")
+    statements: list[str] = []
+    engine = store.backend.engine  # type: ignore[attr-defined]
+    event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    with store.unit_of_work(ADMIN) as uow:
+        request = IndicatorRequest(period="2019", unit="360103", by="village")
+        table = compute(uow, request)
+        during = list(statements)
+        hierarchy = uow.units.hierarchy()
+        scope = hierarchy.get("360103")
+        queries = plan(_Context(request, CATALOG, scope, hierarchy, ()))
+    grouped = [s for s in during if "GROUP BY" in s]
+    assert len(grouped) == len(queries) < 2 * len(CATALOG)
+    others = [s for s in during if "GROUP BY" not in s]
+    assert len(others) <= 4, others  # BEGIN, units, unit changes, the policy
+    assert len(table.rows) > len(CATALOG)
+    store.close()
+
+
+# -- the CLI --------------------------------------------------------------------------------------
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    _small(url).close()
+    return url
+
+
+def test_cli_indicators_formats(db: str, tmp_path: Path) -> None:
+    base = ["indicators", "--store", db, "--period", "2019", "--unit", "360103"]
+    shown = runner.invoke(app, [*base, "--by", "township"])
+    assert shown.exit_code == 0, shown.output
+    assert "activities_held" in shown.output
+    as_json = runner.invoke(app, [*base, "--indicator", "activities_held", "--format", "json"])
+    data = json.loads(as_json.stdout)
+    assert data["schema"] == "minzu-core/indicator-results" and data["version"] == 1
+    assert [r["value"] for r in data["rows"] if r["breakdown"] is None] == [4.0]
+    csv_out = runner.invoke(app, [*base, "--format", "csv", "--indicator", "window_coverage"])
+    assert csv_out.stdout.startswith("\ufeffindicator_id,")
+    md = runner.invoke(app, [*base, "--format", "markdown"])
+    assert md.exit_code == 0 and "|" in md.stdout
+    target = tmp_path / "out.xlsx"
+    xlsx = runner.invoke(app, [*base, "--format", "xlsx", "--output", str(target)])
+    assert xlsx.exit_code == 0 and target.stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("extra", "code"),
+    [
+        (["--period", "2019X"], "invalid_period"),
+        (["--period", "2019", "--indicator", "nope"], "unknown_indicator"),
+        (["--period", "2019", "--unit", "440103"], "unknown_unit"),
+        (["--period", "2019", "--unit", "360103001", "--by", "county"], "invalid_breakdown_level"),
+        (["--period", "2019", "--format", "pdf"], "invalid_format"),
+        (["--period", "2019", "--format", "xlsx"], "output_required"),
+        (["--period", "2019", "--mode", "mapped", "--mapped-on", "soon"], "invalid_date"),
+    ],
+)
+def test_cli_bad_input_exits_2_with_one_line(db: str, extra: list[str], code: str) -> None:
+    result = runner.invoke(app, ["indicators", "--store", db, *extra])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert code in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("suffix", [".md", ".xlsx"])
+def test_cli_report(db: str, tmp_path: Path, suffix: str) -> None:
+    pytest.importorskip("matplotlib")
+    target = tmp_path / f"report{suffix}"
+    args = ["report", "--store", db, "--period", "2019", "--unit", "360103"]
+    result = runner.invoke(app, [*args, "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    assert target.exists()
+    charts = sorted((tmp_path / "report_charts").glob("*.png"))
+    assert len(charts) == len(CATALOG)
+    if suffix == ".md":
+        text = target.read_text(encoding="utf-8")
+        assert "## 总览 Overview" in text and "report_charts/window_coverage.png" in text
+
+
+def test_hierarchy_mode_labels() -> None:
+    assert HierarchyMode.parse("按记录时区划", field="mode") is HierarchyMode.AS_RECORDED
