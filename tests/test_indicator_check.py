@@ -470,7 +470,12 @@ def _episodes(which: str) -> Callable[[Dataset, Ask], tuple[float, float | None]
         for p in d.persons:
             for r in p.residences:
                 day = r.arrival if which == "arrival" else r.departure
-                if r.status.value == "floating" and a.within(day) and a.has(r.unit_code):
+                if (
+                    p.status.value == "active"
+                    and r.status.value == "floating"
+                    and a.within(day)
+                    and a.has(r.unit_code)
+                ):
                     n += 1
         return n, None
 

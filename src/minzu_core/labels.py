@@ -14,8 +14,10 @@ __all__ = ["LabelledEnum"]
 class LabelledEnum(enum.Enum):
     """An enum whose members carry Chinese and English labels.
 
-    Subclasses define ``_label_table()`` mapping each value to ``(label_zh, label_en)``;
-    :meth:`parse` accepts a member, its value or name, or either label.
+    Subclasses define ``_label_table()`` mapping each value to ``(label_zh, label_en)``; they
+    may define ``_aliases()`` (extra spellings, e.g. ``">="`` for ``ge``) and ``_error_code()``
+    (the code of the error :meth:`parse` raises; default ``invalid_choice``). :meth:`parse`
+    accepts a member, its value or name (any case), either label, or an alias.
     """
 
     @property
@@ -33,19 +35,31 @@ class LabelledEnum(enum.Enum):
         raise NotImplementedError  # pragma: no cover - every subclass defines it
 
     @classmethod
+    def _aliases(cls) -> Mapping[str, str]:
+        return {}
+
+    @classmethod
+    def _error_code(cls) -> str:
+        return "invalid_choice"
+
+    @classmethod
     def parse(cls, value: Any, *, field: str) -> Any:
-        """Accept the value, the member name, or the Chinese/English label."""
+        """Accept the member, its value or name (any case), either label, or an alias;
+        otherwise raise ``ValidationError`` naming ``field`` and the allowed values."""
         if isinstance(value, cls):
             return value
         text = str(value).strip()
+        text = cls._aliases().get(text, text)
+        folded = text.lower()
         for member in cls:
             zh, en = cls._label_table()[member.value]
-            if text in (member.value, member.name, zh) or text.lower() == en.lower():
+            if text == zh or folded in (str(member.value).lower(), member.name.lower(), en.lower()):
                 return member
+        allowed = [str(m.value) for m in cls]
         raise ValidationError(
-            f"{field} 的取值无效",
-            f"invalid value for {field}",
-            code="invalid_choice",
+            f"{field} 的取值无效, 可选: {', '.join(allowed)}",
+            f"invalid value for {field}; allowed: {', '.join(allowed)}",
+            code=cls._error_code(),
             field=field,
-            details={"allowed": [m.value for m in cls]},
+            details={"allowed": allowed},
         )

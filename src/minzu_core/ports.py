@@ -26,8 +26,9 @@ Adapters register a factory ``(url: str, **options) -> StoreBackend`` under the 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import attrs
 
@@ -49,6 +50,9 @@ from minzu_core.history import ChangeRecord
 from minzu_core.ledger import Person, ResidenceStatus
 from minzu_core.organisation import Appointment, Body, Official, ResponsibilityPolicy, Technician
 from minzu_core.services import ServiceCategory, ServiceRequest, ServiceWindow
+
+if TYPE_CHECKING:
+    from minzu_core.indicators.query import AggregateQuery, AggregateRow
 
 __all__ = [
     "DisputeIndex",
@@ -494,6 +498,17 @@ class StoreSession(Protocol):
 
     def list_history(self, entity_type: str, entity_id: str) -> list[ChangeRecord]:
         """The history of one entity, ordered by version."""
+        ...
+
+    # -- indicators --------------------------------------------------------------------------
+    def indicator_entities(self) -> frozenset[str]:
+        """The entities of :data:`minzu_core.indicators.ENTITY_FIELDS` this store aggregates."""
+        ...
+
+    def aggregate(self, queries: Sequence[AggregateQuery]) -> list[list[AggregateRow]]:
+        """The grouped rows answering each query (see :mod:`minzu_core.indicators.query`),
+        computed where the data lives — never by loading rows one by one — and including this
+        session's uncommitted changes."""
         ...
 
     # -- transaction -------------------------------------------------------------------------

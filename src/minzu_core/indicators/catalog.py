@@ -39,8 +39,10 @@ def _residents(status: str) -> Measure:
 
 
 def _episodes(date_field: str) -> Measure:
+    # A person row is one residence episode, so this counts episodes; on the person entity it
+    # shares the ledger's one statement with the stocks above.
     return Measure.flow(
-        "residence", date_field, ("status", "eq", "floating"), ("person.status", "eq", "active")
+        "person", f"residence.{date_field}", _ACTIVE, ("residence.status", "eq", "floating")
     )
 
 

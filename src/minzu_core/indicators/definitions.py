@@ -74,6 +74,7 @@ import attrs
 
 from minzu_core.errors import MinzuError, ValidationError
 from minzu_core.indicators._common import invalid, prefixed
+from minzu_core.labels import LabelledEnum
 from minzu_core.serialization import converter
 
 __all__ = [
@@ -97,48 +98,17 @@ __all__ = [
 
 
 # -- vocabularies ------------------------------------------------------------------------------
-class _Parsed(enum.Enum):
-    """An enum with labels that parses from its value or name (typed errors otherwise)."""
-
-    @classmethod
-    def _error_code(cls) -> str:
-        return "invalid_choice"
-
-    @classmethod
-    def _aliases(cls) -> Mapping[str, str]:
-        return {}
+class _Parsed(LabelledEnum):
+    """The vocabularies of definitions: :class:`~minzu_core.labels.LabelledEnum` whose labels
+    come from ``_labels()``."""
 
     @classmethod
     def _labels(cls) -> Mapping[str, tuple[str, str]]:
         raise NotImplementedError  # pragma: no cover - every subclass defines it
 
-    @property
-    def label_zh(self) -> str:
-        """The Chinese label."""
-        return type(self)._labels()[self.value][0]
-
-    @property
-    def label_en(self) -> str:
-        """The English label."""
-        return type(self)._labels()[self.value][1]
-
     @classmethod
-    def parse(cls, value: Any, *, field: str) -> Any:
-        """Accept a member, its value or name (any case) or an alias."""
-        if isinstance(value, cls):
-            return value
-        text = str(value).strip()
-        text = cls._aliases().get(text, text)
-        for member in cls:
-            if text.lower() in (member.value, member.name.lower()):
-                return member
-        raise invalid(
-            cls._error_code(),
-            f"{field} 的取值无效, 可选: {', '.join(m.value for m in cls)}",
-            f"invalid {field}; allowed: {', '.join(m.value for m in cls)}",
-            field,
-            allowed=[m.value for m in cls],
-        )
+    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
+        return cls._labels()
 
 
 class Aggregate(_Parsed):

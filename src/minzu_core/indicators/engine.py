@@ -188,7 +188,7 @@ class _Context:
     request: IndicatorRequest
     indicators: tuple[Indicator, ...]
     scope: Unit
-    hierarchy: Hierarchy
+    listed: tuple[Unit, ...]  # the breakdown level's units valid on the hierarchy date
     remap: tuple[tuple[str, str], ...]
 
     @property
@@ -258,29 +258,76 @@ def plan(ctx: _Context) -> list[AggregateQuery]:
 
 
 # -- assembling ----------------------------------------------------------------------------------
-def _measure_value(
+class _Totals:
+    """One query's rows indexed for assembly: by (key, group), by key over all groups, and the
+    scope's sums (keys inside the scope only) per group and overall."""
+
+    def __init__(self, rows: Iterable[AggregateRow], scope: str) -> None:
+        self.cells: dict[tuple[str, str | None], tuple[float, int]] = {}
+        self.keys: dict[str, tuple[float, int]] = {}
+        self.groups: dict[str, set[str]] = {}
+        self.scope: dict[str | None, tuple[float, int]] = {}
+        for r in rows:
+            self.cells[(r.key, r.group)] = (r.value, r.count)
+            self.keys[r.key] = _add(self.keys.get(r.key), r.value, r.count)
+            if r.group is not None:
+                self.groups.setdefault(r.key, set()).add(r.group)
+            if r.key.startswith(scope):
+                self.scope[None] = _add(self.scope.get(None), r.value, r.count)
+                if r.group is not None:
+                    self.scope[r.group] = _add(self.scope.get(r.group), r.value, r.count)
+                    self.groups.setdefault(scope, set()).add(r.group)
+
+
+def _add(total: tuple[float, int] | None, value: float, count: int) -> tuple[float, int]:
+    return (value, count) if total is None else (total[0] + value, total[1] + count)
+
+
+@attrs.frozen
+class _Lookup:
+    """Where the values of one measure of one indicator come from."""
+
+    measure: Measure | None
+    by_level: _Totals | None  # the breakdown-level query (counts, sums, averages)
+    distinct: Mapping[tuple[int, bool], _Totals]  # count_distinct: (level, grouped) → query
+
+
+def _lookup(
     ctx: _Context,
     indicator: Indicator,
     measure: Measure | None,
-    results: Mapping[AggregateQuery, list[AggregateRow]],
-    key: str,
-    group: str | None,
-) -> float | None:
-    """The aggregated value of ``measure`` for the unit whose key is ``key`` and breakdown
+    totals: Mapping[AggregateQuery, _Totals],
+) -> _Lookup:
+    if measure is None:
+        return _Lookup(None, None, {})
+    if measure.aggregate is Aggregate.COUNT_DISTINCT:
+        distinct = {}
+        for length in {ctx.by_len, ctx.scope_len}:
+            for grouped in (False, True) if indicator.breakdown is not None else (False,):
+                query = _query(ctx, measure, length, indicator.breakdown if grouped else None)
+                distinct[(length, grouped)] = totals[query]
+        return _Lookup(measure, None, distinct)
+    return _Lookup(measure, totals[_query(ctx, measure, ctx.by_len, indicator.breakdown)], {})
+
+
+def _measure_value(ctx: _Context, found: _Lookup, key: str, group: str | None) -> float | None:
+    """The aggregated value of a measure for the unit whose key is ``key`` and breakdown
     ``group`` (``None``: all groups): a count_distinct from its own query at that level;
     counts, sums and averages added up from the breakdown-level groups."""
+    measure = found.measure
     if measure is None:
         return None
-    if measure.aggregate is Aggregate.COUNT_DISTINCT:
-        grouping = None if group is None else indicator.breakdown
-        rows = results[_query(ctx, measure, len(key), grouping)]
-        return float(sum(r.value for r in rows if r.key == key and r.group == group))
-    total = 0.0
-    count = 0
-    for r in results[_query(ctx, measure, ctx.by_len, indicator.breakdown)]:
-        if r.key.startswith(key) and (group is None or r.group == group):
-            total += r.value
-            count += r.count
+    if found.by_level is None:  # count_distinct
+        cell = found.distinct[(len(key), group is not None)].cells.get((key, group))
+        return 0.0 if cell is None else float(cell[0])
+    index = found.by_level
+    if len(key) < ctx.by_len:  # the scope unit: the sum of its breakdown groups
+        cell = index.scope.get(group)
+    elif group is None:
+        cell = index.keys.get(key)
+    else:
+        cell = index.cells.get((key, group))
+    total, count = cell or (0.0, 0)
     if measure.aggregate is Aggregate.AVERAGE:
         return None if count == 0 else total / count
     return total
@@ -330,26 +377,39 @@ def _session(uow: UnitOfWork) -> Aggregating:
     return session
 
 
-def _scope_unit(uow: UnitOfWork, request: IndicatorRequest, hierarchy: Hierarchy) -> Unit:
+def _top_unit(uow: UnitOfWork) -> DivisionCode:
+    """The store's single top unit (the shallowest level with units must have exactly one)."""
+    for level in Level:
+        codes = {u.code for u in uow.units.list(level=level)}
+        if len(codes) == 1:
+            return codes.pop()
+        if codes:
+            break
+    raise invalid(
+        "unit_required",
+        "请指定统计单位 (存储中有多个顶级单位或没有单位)",
+        "give the scope unit (the store has several top units, or none)",
+        "unit",
+    )
+
+
+def _find_unit(uow: UnitOfWork, code: DivisionCode, on: date) -> Unit | None:
+    """The version of ``code`` valid on ``on``, else its latest version, else ``None``."""
+    found = uow.units.find(code, on)
+    if found is not None:
+        return found
+    versions = uow.units.versions(code)
+    return versions[-1] if versions else None
+
+
+def _scope_unit(uow: UnitOfWork, request: IndicatorRequest) -> Unit:
     code = request.unit
     actor = uow.actor
     if code is None:
         if actor.scope is not None and len(actor.scope) == 1:
             code = actor.scope[0]
         else:
-            roots = {
-                u.code.value
-                for u in hierarchy
-                if u.code.parent is None or hierarchy.find(u.code.parent) is None
-            }
-            if len(roots) != 1:
-                raise invalid(
-                    "unit_required",
-                    "请指定统计单位 (存储中有多个顶级单位或没有单位)",
-                    "give the scope unit (the store has several top units, or none)",
-                    "unit",
-                )
-            code = DivisionCode(roots.pop())
+            code = _top_unit(uow)
     if not actor.covers(code):
         raise PermissionDeniedError(
             f"单位 {code.short} 不在操作人的数据范围内",
@@ -358,7 +418,7 @@ def _scope_unit(uow: UnitOfWork, request: IndicatorRequest, hierarchy: Hierarchy
             field="unit",
             details={"unit": code.value},
         )
-    unit = hierarchy.find(code, request.period.end) or hierarchy.find(code)
+    unit = _find_unit(uow, code, request.period.end)
     if unit is None:
         raise NotFoundError(
             f"存储中没有单位 {code.short}",
@@ -387,16 +447,21 @@ def _compute_one(uow: UnitOfWork, request: IndicatorRequest) -> ResultTable:
     supported = session.indicator_entities()
     for indicator in indicators:
         check_supported(indicator, supported)
-    hierarchy = uow.units.hierarchy()
-    scope = _scope_unit(uow, request, hierarchy)
+    scope = _scope_unit(uow, request)
     remap: tuple[tuple[str, str], ...] = ()
     if request.mode is HierarchyMode.MAPPED:
-        remap = _remap(hierarchy, request.hierarchy_date, scope.code.short)
-    ctx = _Context(request, indicators, scope, hierarchy, remap)
+        changes = Hierarchy((), uow.units.changes())
+        remap = _remap(changes, request.hierarchy_date, scope.code.short)
+    listed: tuple[Unit, ...] = ()
+    if request.by is not None:
+        listed = tuple(
+            uow.units.list(within=scope.code, level=request.by, as_of=request.hierarchy_date)
+        )
+    ctx = _Context(request, indicators, scope, listed, remap)
     queries = plan(ctx)
     answers = session.aggregate(queries)
     results = dict(zip(queries, answers, strict=True))
-    rows = _assemble(ctx, results)
+    rows = _assemble(uow, ctx, results)
     period = request.period
     level = request.by
     notes = [
@@ -419,9 +484,8 @@ def _compute_one(uow: UnitOfWork, request: IndicatorRequest) -> ResultTable:
     )
 
 
-def _unit_name(ctx: _Context, code: DivisionCode, by: Level | None) -> str:
-    h = ctx.hierarchy
-    unit = h.find(code, ctx.request.hierarchy_date) or h.find(code)
+def _unit_name(uow: UnitOfWork, ctx: _Context, code: DivisionCode, by: Level | None) -> str:
+    unit = _find_unit(uow, code, ctx.request.hierarchy_date)
     name = unit.name if unit is not None else f"未知单位 unknown unit {code.short}"
     if by is not None and code.level.depth < by.depth:
         name = f"{name} ({OWN_LEVEL_ZH} {OWN_LEVEL_EN})"
@@ -434,11 +498,7 @@ def _keys(ctx: _Context, results: Mapping[AggregateQuery, list[AggregateRow]]) -
     if by is None:
         return []
     prefix = ctx.scope.code.short
-    keys = {
-        u.code.value[: by.digits]
-        for u in ctx.hierarchy.by_level(by, ctx.request.hierarchy_date)
-        if u.code.value.startswith(prefix)
-    }
+    keys = {u.code.value[: by.digits] for u in ctx.listed if u.code.value.startswith(prefix)}
     for query, rows in results.items():
         if query.key_length == by.digits:
             keys.update(r.key for r in rows if r.key.startswith(prefix))
@@ -446,46 +506,47 @@ def _keys(ctx: _Context, results: Mapping[AggregateQuery, list[AggregateRow]]) -
 
 
 def _assemble(
-    ctx: _Context, results: Mapping[AggregateQuery, list[AggregateRow]]
+    uow: UnitOfWork, ctx: _Context, results: Mapping[AggregateQuery, list[AggregateRow]]
 ) -> list[ResultRow]:
     by = ctx.request.by
     period = ctx.request.period.label
-    units: list[tuple[str, str, str]] = [
-        (ctx.scope.code.short, ctx.scope.code.value, ctx.scope.name)
-    ]
+    scope_key = ctx.scope.code.short
+    totals = {query: _Totals(rows, scope_key) for query, rows in results.items()}
+    units: list[tuple[str, str, str]] = [(scope_key, ctx.scope.code.value, ctx.scope.name)]
+    names = {u.code.value: u.name for u in ctx.listed}
     for key in _keys(ctx, results):
         code = DivisionCode(key.ljust(12, "0"))
         if code == ctx.scope.code:  # facts at the scope unit itself: in its total only
             continue
-        units.append((key, code.value, _unit_name(ctx, code, by)))
+        name = names.get(code.value)
+        units.append((key, code.value, name or _unit_name(uow, ctx, code, by)))
     out: list[ResultRow] = []
     for indicator in ctx.indicators:
-        measures = (indicator.numerator, indicator.denominator)
+        numerator = _lookup(ctx, indicator, indicator.numerator, totals)
+        denominator = _lookup(ctx, indicator, indicator.denominator, totals)
+        grouped = [
+            f.by_level
+            for f in (numerator, denominator)
+            if indicator.breakdown is not None and f.by_level is not None
+        ] + [
+            f.distinct[(ctx.by_len, True)]
+            for f in (numerator, denominator)
+            if indicator.breakdown is not None and f.distinct
+        ]
         for key, code_value, name in units:
             groups: set[str] = set()
-            if indicator.breakdown is not None:
-                for measure in measures:
-                    if measure is not None:
-                        query = _query(ctx, measure, ctx.by_len, indicator.breakdown)
-                        groups.update(
-                            r.group
-                            for r in results[query]
-                            if r.key.startswith(key) and r.group is not None
-                        )
+            for index in grouped:
+                groups.update(index.groups.get(key, ()))
             for group in (None, *sorted(groups)):
                 out.append(
-                    ResultRow.compute(
+                    ResultRow._trusted(
                         indicator,
-                        unit_code=code_value,
-                        unit_name=name,
-                        period=period,
-                        numerator=_measure_value(
-                            ctx, indicator, indicator.numerator, results, key, group
-                        ),
-                        denominator=_measure_value(
-                            ctx, indicator, indicator.denominator, results, key, group
-                        ),
-                        breakdown=group,
+                        code_value,
+                        name,
+                        period,
+                        _measure_value(ctx, numerator, key, group),
+                        _measure_value(ctx, denominator, key, group),
+                        group,
                     )
                 )
     return out

@@ -62,6 +62,7 @@ from __future__ import annotations
 import csv
 import decimal
 import enum
+import functools
 import io
 import json
 import math
@@ -257,6 +258,8 @@ def ratio(
     if _missing(numerator) or (expects_denominator and _missing(denominator)):
         return None, Status.NO_DATA
     assert numerator is not None
+    if not expects_denominator and factor == 1 and float(numerator).is_integer():
+        return float(numerator), Status.OK  # a whole count: nothing to scale or round
     scaled = _dec(numerator) * _dec(factor)
     if not expects_denominator:
         return _quantize(scaled, decimals), Status.OK
@@ -304,10 +307,17 @@ def _number(field: str) -> Any:
 
 
 def _unit_code(value: Any) -> str:
-    code = (
-        value if isinstance(value, DivisionCode) else DivisionCode.parse(value, field="unit_code")
-    )
-    return code.value
+    if isinstance(value, DivisionCode):
+        return value.value
+    if isinstance(value, str):
+        return _canonical_code(value)
+    return DivisionCode.parse(value, field="unit_code").value
+
+
+@functools.lru_cache(maxsize=65536)
+def _canonical_code(value: str) -> str:
+    # Tables hold tens of thousands of rows over a few thousand units: parse each text once.
+    return DivisionCode.parse(value, field="unit_code").value
 
 
 def _opt_unit_code(value: Any) -> str | None:
@@ -315,6 +325,13 @@ def _opt_unit_code(value: Any) -> str | None:
 
 
 def _period_text(value: Any) -> str:
+    if isinstance(value, str):
+        return _canonical_period(value)
+    return parse_period(value).label
+
+
+@functools.lru_cache(maxsize=1024)
+def _canonical_period(value: str) -> str:
     return parse_period(value).label
 
 
@@ -482,6 +499,49 @@ class ResultRow:
             breakdown=breakdown,
             decimals=indicator.decimals,
         )
+
+    @classmethod
+    def _trusted(
+        cls,
+        indicator: Indicator,
+        unit_code: str,
+        unit_name: str,
+        period: str,
+        numerator: float | None,
+        denominator: float | None,
+        breakdown: str | None,
+    ) -> ResultRow:
+        """What :meth:`compute` gives, for values already canonical (the engine's: a 12-digit
+        code, a period label, floats) — built without the converters, which cost more than
+        everything else when a province's table has tens of thousands of rows."""
+        value, status = ratio(
+            numerator,
+            denominator,
+            indicator.factor,
+            indicator.decimals,
+            has_denominator=indicator.denominator is not None,
+        )
+        row = object.__new__(cls)
+        fields = {
+            "indicator_id": indicator.id,
+            "indicator_name_zh": indicator.name_zh,
+            "indicator_name_en": indicator.name_en,
+            "unit_code": unit_code,
+            "unit_name": unit_name,
+            "period": period,
+            "value": value,
+            "numerator": None if numerator is None else float(numerator),
+            "denominator": None if denominator is None else float(denominator),
+            "status": status,
+            "breakdown": breakdown,
+            "reason_zh": status.reason_zh,
+            "reason_en": status.reason_en,
+            "decimals": indicator.decimals,
+            **dict.fromkeys(_COMPARISON_KEYS),
+        }
+        for name, item in fields.items():
+            object.__setattr__(row, name, item)
+        return row
 
     @property
     def period_obj(self) -> Period:

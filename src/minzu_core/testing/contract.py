@@ -41,6 +41,7 @@ from minzu_core.privacy import Actor
 from minzu_core.services import ServiceCategory, ServiceRequest, ServiceWindow
 from minzu_core.store import Store
 from minzu_core.testing.contract_disputes import DisputeContract
+from minzu_core.testing.contract_indicators import IndicatorContract
 from minzu_core.testing.contract_organisation import OrganisationContract
 
 __all__ = ["SAMPLE_UNITS", "StoreContract", "sample_person"]
@@ -100,7 +101,7 @@ def sample_person(
     )
 
 
-class StoreContract(DisputeContract, OrganisationContract):
+class StoreContract(DisputeContract, OrganisationContract, IndicatorContract):
     """The shared contract suite. Override ``store_backend`` to yield a fresh, empty backend."""
 
     @pytest.fixture
