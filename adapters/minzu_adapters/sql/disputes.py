@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from minzu_adapters.sql.errors import DuplicateFactory
     from minzu_adapters.sql.schema import Tables
 
-__all__ = ["DisputeStorage"]
+__all__ = ["DisputeStorage", "dispute_data"]
 
 DISPUTE_CASE = "dispute"
 
@@ -46,6 +46,26 @@ def _duplicate() -> DuplicateError:
     return DuplicateError(
         "纠纷标识重复", "a dispute with this id exists", code="duplicate_id", field="id"
     )
+
+
+def dispute_data(d: Dispute, index: DisputeIndex) -> dict[str, Any]:
+    """The ``disputes`` column values of ``d`` and its derived ``index``."""
+    return {
+        "id": str(d.id),
+        "origin_unit": d.origin_unit.value,
+        "category": d.category.value,
+        "severity": d.severity.value,
+        "source": d.source.value,
+        "referred_by": d.referred_by,
+        "ethnic_factor": d.ethnic_factor,
+        "mass": d.mass,
+        "narrative": d.narrative,
+        "parties": unstructure(d.parties),
+        "mediators": list(d.mediators),
+        "registered_at": d.registered_at,
+        "version": d.version,
+        **unstructure(index),
+    }
 
 
 class DisputeStorage(CaseEventStorage):
@@ -69,23 +89,7 @@ class DisputeStorage(CaseEventStorage):
         ) -> AbstractContextManager[None]: ...
 
     def _dispute_row(self, d: Dispute, index: DisputeIndex) -> dict[str, Any]:
-        data = {
-            "id": str(d.id),
-            "origin_unit": d.origin_unit.value,
-            "category": d.category.value,
-            "severity": d.severity.value,
-            "source": d.source.value,
-            "referred_by": d.referred_by,
-            "ethnic_factor": d.ethnic_factor,
-            "mass": d.mass,
-            "narrative": d.narrative,
-            "parties": unstructure(d.parties),
-            "mediators": list(d.mediators),
-            "registered_at": d.registered_at,
-            "version": d.version,
-            **unstructure(index),
-        }
-        return self._bind(self._t.disputes, data)
+        return self._bind(self._t.disputes, dispute_data(d, index))
 
     def _load_disputes(self, rows: Sequence[Row[Any]]) -> list[Dispute]:
         """Disputes for ``rows`` with their events fetched in ONE statement."""

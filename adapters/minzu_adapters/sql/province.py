@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from minzu_adapters.sql.disputes import dispute_data
+from minzu_adapters.sql.services import request_data, window_data
 from minzu_core.clock import CST
 from minzu_core.codes.divisions import DivisionCode, Level, UnitKind
 from minzu_core.codes.resident_id import make_resident_id
@@ -699,25 +701,9 @@ def _request_rows(
             id=uuid.UUID(_id(seed, "request", index)),
             version=len(history),
         )
-        rows.append(_request_row(request, RequestIndex.of(request, calendar)))
+        rows.append(request_data(request, RequestIndex.of(request, calendar)))
         events.extend(_event_rows(case_type, str(request.id), request.events))
     return rows, events
-
-
-def _request_row(request: ServiceRequest, index: RequestIndex) -> dict[str, Any]:
-    """The ``service_requests`` row, as :mod:`minzu_adapters.sql.services` builds it."""
-    row: dict[str, Any] = {
-        "id": str(request.id),
-        "window_id": str(request.window_id),
-        "unit_code": request.unit_code.value,
-        "applicant_id": str(request.applicant_id),
-        "category": request.category.value,
-        "received_at": request.received_at,
-        "description": request.description,
-        "version": request.version,
-    }
-    row.update(unstructure(index))
-    return row
 
 
 def _event_rows(case_type: str, case_id: str, events: Sequence[Event]) -> list[dict[str, Any]]:
@@ -866,45 +852,14 @@ def _dispute_rows(
             id=uuid.UUID(_id(seed, "dispute", index)),
             version=len(history),
         )
-        rows.append(_dispute_row(dispute, DisputeIndex.of(dispute)))
+        rows.append(dispute_data(dispute, DisputeIndex.of(dispute)))
         events.extend(_event_rows(case_type, str(dispute.id), dispute.events))
     return rows, events
-
-
-def _dispute_row(d: Dispute, index: DisputeIndex) -> dict[str, Any]:
-    """The ``disputes`` row, as :mod:`minzu_adapters.sql.disputes` builds it."""
-    row: dict[str, Any] = {
-        "id": str(d.id),
-        "origin_unit": d.origin_unit.value,
-        "category": d.category.value,
-        "severity": d.severity.value,
-        "source": d.source.value,
-        "referred_by": d.referred_by,
-        "ethnic_factor": d.ethnic_factor,
-        "mass": d.mass,
-        "narrative": d.narrative,
-        "parties": unstructure(d.parties),
-        "mediators": list(d.mediators),
-        "registered_at": d.registered_at,
-        "version": d.version,
-    }
-    row.update(unstructure(index))
-    return row
 
 
 def _unit_row(unit: Unit) -> dict[str, Any]:
     row: dict[str, Any] = unstructure(unit)
     row["unit_key"] = unit_key(unit.code, unit.valid_from)
-    return row
-
-
-def _window_row(window: ServiceWindow) -> dict[str, Any]:
-    """The ``service_windows`` row, as :mod:`minzu_adapters.sql.services` builds it."""
-    row: dict[str, Any] = unstructure(window)
-    row["categories"] = sorted(c.value for c in window.categories)
-    row["time_limits"] = {
-        c.value: d for c, d in sorted(window.time_limits.items(), key=lambda i: i[0].value)
-    }
     return row
 
 
@@ -947,7 +902,7 @@ class _Generator:
         )
         return [
             self.t.rows(t.units, [_unit_row(u) for u in units]),
-            self.t.rows(t.service_windows, [_window_row(w) for w in layout.windows]),
+            self.t.rows(t.service_windows, [window_data(w) for w in layout.windows]),
         ]
 
     def chunk(self, stage: str, chunk: int, start: int, stop: int) -> _Batch:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from minzu_adapters.sql.errors import DuplicateFactory
     from minzu_adapters.sql.schema import Tables
 
-__all__ = ["ServiceStorage"]
+__all__ = ["ServiceStorage", "request_data", "window_data"]
 
 SERVICE_CASE = "service_request"
 
@@ -53,6 +53,31 @@ def _stale(what: str, stored: int | None, expected: int) -> Exception:
     from minzu_adapters.sql.backend import _stale as stale
 
     return stale(what, stored, expected)
+
+
+def window_data(window: ServiceWindow) -> dict[str, Any]:
+    """The ``service_windows`` column values of ``window`` (before binding to the types)."""
+    data: dict[str, Any] = unstructure(window)
+    data["categories"] = sorted(c.value for c in window.categories)
+    data["time_limits"] = {
+        c.value: d for c, d in sorted(window.time_limits.items(), key=lambda i: i[0].value)
+    }
+    return data
+
+
+def request_data(request: ServiceRequest, index: RequestIndex) -> dict[str, Any]:
+    """The ``service_requests`` column values of ``request`` and its derived ``index``."""
+    return {
+        "id": str(request.id),
+        "window_id": str(request.window_id),
+        "unit_code": request.unit_code.value,
+        "applicant_id": str(request.applicant_id),
+        "category": request.category.value,
+        "received_at": request.received_at,
+        "description": request.description,
+        "version": request.version,
+        **unstructure(index),
+    }
 
 
 class ServiceStorage(CaseEventStorage):
@@ -77,12 +102,7 @@ class ServiceStorage(CaseEventStorage):
 
     # -- windows -------------------------------------------------------------------------------
     def _window_row(self, window: ServiceWindow) -> dict[str, Any]:
-        data = unstructure(window)
-        data["categories"] = sorted(c.value for c in window.categories)
-        data["time_limits"] = {
-            c.value: d for c, d in sorted(window.time_limits.items(), key=lambda i: i[0].value)
-        }
-        return self._bind(self._t.service_windows, data)
+        return self._bind(self._t.service_windows, window_data(window))
 
     @staticmethod
     def _window_from(row: Row[Any]) -> ServiceWindow:
@@ -133,18 +153,7 @@ class ServiceStorage(CaseEventStorage):
 
     # -- requests ------------------------------------------------------------------------------
     def _request_row(self, request: ServiceRequest, index: RequestIndex) -> dict[str, Any]:
-        data = {
-            "id": str(request.id),
-            "window_id": str(request.window_id),
-            "unit_code": request.unit_code.value,
-            "applicant_id": str(request.applicant_id),
-            "category": request.category.value,
-            "received_at": request.received_at,
-            "description": request.description,
-            "version": request.version,
-            **unstructure(index),
-        }
-        return self._bind(self._t.service_requests, data)
+        return self._bind(self._t.service_requests, request_data(request, index))
 
     def _load_requests(self, rows: Sequence[Row[Any]]) -> list[ServiceRequest]:
         """Requests for ``rows``, with their events fetched in ONE statement."""
