@@ -419,3 +419,28 @@ def test_cli_report(db: str, tmp_path: Path, suffix: str) -> None:
 
 def test_hierarchy_mode_labels() -> None:
     assert HierarchyMode.parse("按记录时区划", field="mode") is HierarchyMode.AS_RECORDED
+
+
+@pytest.mark.parametrize("indicator", CATALOG, ids=lambda i: i.id)
+@pytest.mark.parametrize("figures", [(3.0, 4.0), (0.0, 0.0), (5.0, None), (2.5, 3.0)])
+def test_engine_rows_equal_the_validated_constructor(
+    indicator: Indicator, figures: tuple[float, float | None]
+) -> None:
+    """The engine builds rows without the converters; they must equal ResultRow.compute's."""
+    from minzu_core.indicators import ResultRow
+
+    numerator, denominator = figures
+    if indicator.denominator is None:
+        denominator = None
+    fast = ResultRow._trusted(
+        indicator, "360103000000", "西湖区", "2019", numerator, denominator, None
+    )
+    checked = ResultRow.compute(
+        indicator,
+        unit_code="360103",
+        unit_name="西湖区",
+        period="2019",
+        numerator=numerator,
+        denominator=denominator,
+    )
+    assert fast == checked

@@ -191,14 +191,14 @@ class _Context:
     listed: tuple[Unit, ...]  # the breakdown level's units valid on the hierarchy date
     remap: tuple[tuple[str, str], ...]
 
-    @property
-    def scope_len(self) -> int:
-        return self.scope.level.digits
+    scope_len: int = attrs.field(init=False)
+    by_len: int = attrs.field(init=False)
 
-    @property
-    def by_len(self) -> int:
+    def __attrs_post_init__(self) -> None:
+        scope_len = self.scope.level.digits
         by = self.request.by
-        return self.scope_len if by is None else by.digits
+        object.__setattr__(self, "scope_len", scope_len)
+        object.__setattr__(self, "by_len", scope_len if by is None else by.digits)
 
 
 def _remap(hierarchy: Hierarchy, on: date, scope: str) -> tuple[tuple[str, str], ...]:

@@ -184,6 +184,22 @@ _VALUE_KEYS: Final = frozenset(
     {"value", "previous_value", "previous_change", "last_year_value", "last_year_change"}
 )
 _PCT_KEYS: Final = frozenset({"previous_change_pct", "last_year_change_pct"})
+_TRUSTED_FIELDS: Final = (
+    "indicator_id",
+    "indicator_name_zh",
+    "indicator_name_en",
+    "unit_code",
+    "unit_name",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "status",
+    "breakdown",
+    "reason_zh",
+    "reason_en",
+    "decimals",
+)
 _COUNT_KEYS: Final = frozenset({"numerator", "denominator"})
 _COMPARISON_KEYS: Final = (
     "previous_value",
@@ -522,25 +538,27 @@ class ResultRow:
             has_denominator=indicator.denominator is not None,
         )
         row = object.__new__(cls)
-        fields = {
-            "indicator_id": indicator.id,
-            "indicator_name_zh": indicator.name_zh,
-            "indicator_name_en": indicator.name_en,
-            "unit_code": unit_code,
-            "unit_name": unit_name,
-            "period": period,
-            "value": value,
-            "numerator": None if numerator is None else float(numerator),
-            "denominator": None if denominator is None else float(denominator),
-            "status": status,
-            "breakdown": breakdown,
-            "reason_zh": status.reason_zh,
-            "reason_en": status.reason_en,
-            "decimals": indicator.decimals,
-            **dict.fromkeys(_COMPARISON_KEYS),
-        }
-        for name, item in fields.items():
-            object.__setattr__(row, name, item)
+        values = (
+            indicator.id,
+            indicator.name_zh,
+            indicator.name_en,
+            unit_code,
+            unit_name,
+            period,
+            value,
+            None if numerator is None else float(numerator),
+            None if denominator is None else float(denominator),
+            status,
+            breakdown,
+            _STATUS_REASONS[status][0],
+            _STATUS_REASONS[status][1],
+            indicator.decimals,
+        )
+        setter = object.__setattr__
+        for name, item in zip(_TRUSTED_FIELDS, values, strict=True):
+            setter(row, name, item)
+        for name in _COMPARISON_KEYS:
+            setter(row, name, None)
         return row
 
     @property
