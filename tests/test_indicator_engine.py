@@ -302,6 +302,7 @@ def test_scope_defaults_and_no_breakdown(store: Store) -> None:
         ({"period": "2019", "by": "planet"}, ValidationError, "invalid_level"),
         ({"period": "2019", "mode": "sideways"}, ValidationError, "invalid_choice"),
         ({"period": "2019", "suppress_below": 0}, ValidationError, "invalid_threshold"),
+        ({"period": "2019", "mapped_on": "soon"}, ValidationError, "invalid_date"),
     ],
 )
 def test_bad_requests_are_typed_errors(
@@ -444,3 +445,21 @@ def test_engine_rows_equal_the_validated_constructor(
         denominator=denominator,
     )
     assert fast == checked
+
+
+def test_comparisons_in_mapped_mode_use_the_same_units(store: Store) -> None:
+    """A mapped 2020 table compares with 2019 mapped to the same (2020) units."""
+    with store.unit_of_work(ADMIN) as uow:
+        table = compute(
+            uow,
+            period="2020",
+            unit="360103",
+            by="township",
+            indicators=["activities_held"],
+            mode="mapped",
+            comparisons=True,
+        )
+    rows = {(r.unit_code, r.breakdown): r for r in table.rows}
+    new_town = rows[("360103014000", None)]
+    assert new_town.value == 0 and new_town.previous_value == 1  # 桃花镇's 2019 activity
+    assert ("360103101000", None) not in rows

@@ -198,3 +198,49 @@ def test_every_repository_requires_a_reason_and_typed_ids(store: Store) -> None:
         uow.commit()
     with store.unit_of_work(ADMIN) as uow:
         assert uow.services.windows() == [] and uow.disputes.count() == 0
+
+
+def test_case_actions_cannot_be_dated_in_the_future(store: Store) -> None:
+    """Like submit and register, an action on a request or a dispute may not be dated after
+    the clock's now (the demo-year helper found act() accepted it)."""
+    from minzu_core.disputes import Dispute, Party
+    from minzu_core.services import ServiceRequest, ServiceWindow
+
+    admin = Actor.system("test")
+    with store.unit_of_work(admin) as uow:
+        now = uow.clock()
+        person = uow.people.add(sample_person(unit="360103001001"), reason="测试")
+        window = uow.services.add_window(
+            ServiceWindow(
+                unit_code="360103001", name="窗口", opened=date(2019, 1, 1), categories={"other"}
+            ),
+            reason="测试",
+        )
+        request = uow.services.submit(
+            ServiceRequest.submit(
+                window,
+                applicant_id=person.id,
+                category="other",
+                received_at=now - timedelta(days=2),
+                actor_id=admin.id,
+            )
+        )
+        with pytest.raises(ValidationError) as caught:
+            uow.services.act(request, "accept", at=now + timedelta(days=1))
+        assert caught.value.code == "event_in_future" and caught.value.field == "at"
+        accepted = uow.services.act(request, "accept", at=now - timedelta(days=1))
+        assert accepted.state == "accepted"
+        dispute = uow.disputes.register(
+            Dispute.register(
+                origin_unit="360103001001",
+                parties=[Party(name="甲"), Party(name="乙")],
+                category="neighbour",
+                severity="ordinary",
+                source="application",
+                registered_at=now - timedelta(days=2),
+                actor_id=admin.id,
+            )
+        )
+        with pytest.raises(ValidationError) as caught:
+            uow.disputes.act(dispute, "accept", at=now + timedelta(hours=1))
+        assert caught.value.code == "event_in_future"

@@ -222,30 +222,15 @@ def _request(
     suppress_below: int | None,
     compare: bool,
 ) -> Any:
-    from datetime import date
-
     from minzu_core.indicators import IndicatorRequest
 
-    day = None
-    if mapped_on:
-        try:
-            day = date.fromisoformat(mapped_on)
-        except ValueError:
-            from minzu_core.errors import ValidationError
-
-            raise ValidationError(
-                f"日期无效: {mapped_on!r} (YYYY-MM-DD)",
-                f"invalid date {mapped_on!r} (YYYY-MM-DD)",
-                code="invalid_date",
-                field="mapped_on",
-            ) from None
     return IndicatorRequest(
         period=period,
         unit=unit,
         by=by,
         indicators=tuple(indicator or ()),
         mode=mode,
-        mapped_on=day,
+        mapped_on=mapped_on,
         suppress_below=suppress_below,
         comparisons=compare,
     )

@@ -120,6 +120,13 @@ class DisputeRepository:
         (``target_days``); ``escalate`` needs ``to=`` a stored unit above the handling unit.
         A refused action raises and changes nothing."""
         when = require_aware(at, "at") if at is not None else self._uow.clock()
+        if when > self._uow.clock():
+            raise ValidationError(
+                "记录时间不能晚于当前时间",
+                "the action's time is in the future",
+                code="event_in_future",
+                field="at",
+            )
         dispute_id = (
             dispute.id if isinstance(dispute, Dispute) else parse_uuid(dispute, "dispute_id")
         )

@@ -205,6 +205,13 @@ class ServiceRepository:
         ``time_limit_days`` is given. A refused action raises and changes nothing. If a request
         object is passed, its version must still be the stored one (else ConcurrencyError)."""
         when = require_aware(at, "at") if at is not None else self._uow.clock()
+        if when > self._uow.clock():
+            raise ValidationError(
+                "记录时间不能晚于当前时间",
+                "the action's time is in the future",
+                code="event_in_future",
+                field="at",
+            )
         if isinstance(request, ServiceRequest):
             current = self.get(request.id)
             expected = request.version

@@ -25,7 +25,14 @@ from minzu_core.ledger import (
     ResidenceStatus,
 )
 
-__all__ = ["ORIGINS", "synthetic_communities", "synthetic_people"]
+__all__ = [
+    "OCCUPATIONS",
+    "ORIGINS",
+    "RESIDENT_ETHNICITIES",
+    "synthetic_communities",
+    "synthetic_name",
+    "synthetic_people",
+]
 
 _NAMESPACE = uuid.UUID("6f1c2a52-5d1e-4f7e-9a43-2f0b6d1c7e11")
 
@@ -42,7 +49,8 @@ ORIGINS: tuple[tuple[str, tuple[str, ...], int], ...] = (
     ("350981", ("22",), 5),  # 福安市: 畲族
 )
 
-_RESIDENT_ETHNICITIES = ("03", "11", "15", "06", "08", "22", "02", "12", "13", "05")
+#: Ethnicities of synthetic resident (常住) minority persons.
+RESIDENT_ETHNICITIES = ("03", "11", "15", "06", "08", "22", "02", "12", "13", "05")
 _NAMES: dict[str, tuple[str, ...]] = {
     "05": ("阿卜杜拉", "阿依古丽", "买买提", "古丽娜尔", "艾尔肯", "热依拉", "阿布拉江", "努尔"),
     "17": ("叶尔兰", "阿依达娜", "别克", "加娜尔"),
@@ -51,10 +59,12 @@ _NAMES: dict[str, tuple[str, ...]] = {
 }
 _SURNAMES = ("王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "龙", "石", "蓝", "雷")
 _GIVEN = ("明", "华", "芳", "丽", "军", "勇", "静", "磊", "燕", "强", "婷", "杰", "琴", "斌")
-_OCCUPATIONS = ("餐饮", "商贩", "务工", "个体经营", "运输", "学生", "家政", "建筑")
+#: Occupations of synthetic persons.
+OCCUPATIONS = ("餐饮", "商贩", "务工", "个体经营", "运输", "学生", "家政", "建筑")
 
 
-def _name(rng: random.Random, ethnicity: str) -> str:
+def synthetic_name(rng: random.Random, ethnicity: str) -> str:
+    """A synthetic personal name fitting ``ethnicity`` (drawn from small pools)."""
     pool = _NAMES.get(ethnicity)
     if ethnicity in ("05", "17") and pool:
         return rng.choice(pool) + "·" + rng.choice(pool)
@@ -110,7 +120,7 @@ def synthetic_people(
             ethnicity = rng.choice(ethnicities)
         else:
             origin = local_county
-            ethnicity = rng.choice(_RESIDENT_ETHNICITIES)
+            ethnicity = rng.choice(RESIDENT_ETHNICITIES)
         if rng.random() < 0.04:
             ethnicity = "01"
         birth = date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 55))
@@ -125,7 +135,7 @@ def synthetic_people(
         status = ResidenceStatus.FLOATING if floating else ResidenceStatus.RESIDENT
         yield Person(
             id=uuid.uuid5(_NAMESPACE, f"{seed}:{index}"),
-            name=_name(rng, ethnicity),
+            name=synthetic_name(rng, ethnicity),
             ethnicity=ethnicity,
             id_number=id_number if rng.random() < 0.95 else None,
             birth_date=birth,
@@ -145,7 +155,7 @@ def synthetic_people(
                     address=f"{community.name}{rng.randint(1, 60)}栋{rng.randint(1, 30)}号",
                     origin=origin if floating else None,
                     reason=rng.choice(list(MigrationReason)) if floating else None,
-                    occupation=rng.choice(_OCCUPATIONS),
+                    occupation=rng.choice(OCCUPATIONS),
                 ),
             ),
         )

@@ -69,11 +69,11 @@ from minzu_core.services import (
     ServiceWindow,
 )
 from minzu_core.synthetic import (
-    _OCCUPATIONS,
-    _RESIDENT_ETHNICITIES,
+    OCCUPATIONS,
     ORIGINS,
-    _name,
+    RESIDENT_ETHNICITIES,
     synthetic_communities,
+    synthetic_name,
 )
 
 if TYPE_CHECKING:
@@ -495,7 +495,7 @@ def _person_rows(
             origin: str | None = DivisionCode.parse(origin6).value
         else:
             origin6 = t.code.value[:6]
-            ethnicity = rng.choice(_RESIDENT_ETHNICITIES)
+            ethnicity = rng.choice(RESIDENT_ETHNICITIES)
             origin = None
         if rng.random() < 0.04:
             ethnicity = "01"
@@ -518,7 +518,7 @@ def _person_rows(
         persons.append(
             {
                 "id": person_id,
-                "name": _name(rng, ethnicity),
+                "name": synthetic_name(rng, ethnicity),
                 "ethnicity": ethnicity,
                 "id_number": id_number,
                 "active_id_number": None if merged else id_number,
@@ -554,7 +554,7 @@ def _person_rows(
                 ),
                 "origin": origin if rng.random() < 0.98 else None,
                 "reason": rng.choice(reasons) if floating else None,
-                "occupation": rng.choice(_OCCUPATIONS),
+                "occupation": rng.choice(OCCUPATIONS),
                 "employer": None,
                 "employer_uscc": None,
             }
@@ -821,7 +821,7 @@ def _dispute_rows(
                 person = rng.choice(people) if people else rng.randrange(persons)
                 parties.append(Party(person_id=uuid.UUID(_id(seed, "person", person))))
             else:
-                parties.append(Party(name=_name(rng, "01")))
+                parties.append(Party(name=synthetic_name(rng, "01")))
         if mass:
             severity = rng.choice((Severity.MAJOR, Severity.MAJOR, Severity.SERIOUS))
         else:
@@ -830,7 +830,7 @@ def _dispute_rows(
         category = rng.choices(categories, weights=category_weights)[0]
         registered = _working_time(rng, _day(rng, first_day, last_day))
         actor = f"{_ACTOR_PREFIX}mediator-{origin.short}"
-        mediators = [_name(rng, "01") for _ in range(rng.randint(1, 3))]
+        mediators = [synthetic_name(rng, "01") for _ in range(rng.randint(1, 3))]
         first = Event(
             "register", registered, actor, data={"origin_unit": origin.value, "party_count": count}
         )

@@ -30,7 +30,7 @@ level (one grouped statement in a SQL store) and the store's ``aggregate`` answe
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Final
 
 import attrs
@@ -53,7 +53,7 @@ from minzu_core.indicators.results import (
 from minzu_core.labels import LabelledEnum
 from minzu_core.uow import UnitOfWork
 
-__all__ = ["HierarchyMode", "IndicatorRequest", "compute", "plan"]
+__all__ = ["HierarchyMode", "IndicatorRequest", "compute"]
 
 OWN_LEVEL_ZH: Final = "本级"
 OWN_LEVEL_EN: Final = "own level"
@@ -129,6 +129,24 @@ def _indicators(values: Iterable[Any] | None) -> tuple[str | Indicator, ...]:
     return tuple(v if isinstance(v, Indicator) else str(v) for v in values)
 
 
+def _mapped_on(value: Any) -> date | None:
+    if (
+        value is None
+        or value == ""
+        or (isinstance(value, date) and not isinstance(value, datetime))
+    ):
+        return value or None
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise invalid(
+            "invalid_date",
+            f"日期无效: {value!r} (应为 YYYY-MM-DD)",
+            f"invalid date {value!r} (use YYYY-MM-DD)",
+            "mapped_on",
+        ) from None
+
+
 def _threshold(value: Any) -> int | None:
     if value is None:
         return None
@@ -169,7 +187,7 @@ class IndicatorRequest:
     by: Level | None = attrs.field(default=None, converter=_level)
     indicators: tuple[str | Indicator, ...] = attrs.field(default=(), converter=_indicators)
     mode: HierarchyMode = attrs.field(default=HierarchyMode.AS_RECORDED, converter=_mode)
-    mapped_on: date | None = None
+    mapped_on: date | None = attrs.field(default=None, converter=_mapped_on)
     suppress_below: int | None = attrs.field(default=None, converter=_threshold)
     comparisons: bool = False
     extra: tuple[Indicator, ...] = attrs.field(default=(), converter=tuple)
@@ -247,7 +265,8 @@ def _needed(ctx: _Context, indicator: Indicator, measure: Measure) -> list[Aggre
 
 
 def plan(ctx: _Context) -> list[AggregateQuery]:
-    """Every distinct query the request needs (identical measures share one)."""
+    """Every distinct query the request needs (identical measures share one). Internal; the
+    tests use it to count statements."""
     seen: dict[AggregateQuery, None] = {}
     for indicator in ctx.indicators:
         for measure in (indicator.numerator, indicator.denominator):
@@ -359,7 +378,13 @@ def compute(uow: UnitOfWork, request: IndicatorRequest | None = None, **kwargs: 
         except MinzuError:
             bases.append(None)
             continue
-        base = _compute_one(uow, attrs.evolve(request, period=base_period, comparisons=False))
+        # The base periods are mapped to the same units as the current one, so that a row
+        # compares like with like.
+        mapped_on = request.hierarchy_date if request.mode is HierarchyMode.MAPPED else None
+        base = _compute_one(
+            uow,
+            attrs.evolve(request, period=base_period, comparisons=False, mapped_on=mapped_on),
+        )
         if request.suppress_below is not None:
             base = suppress(base, request.suppress_below)
         bases.append(base)

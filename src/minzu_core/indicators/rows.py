@@ -546,13 +546,23 @@ def _in_period(row: Row, query: AggregateQuery) -> bool:
     return True
 
 
+@attrs.define
+class _Slot:
+    """One group's running aggregate."""
+
+    rows: int = 0  # rows that passed
+    values: int = 0  # of those, with a non-null field value
+    total: float = 0.0
+    distinct: set[Any] = attrs.Factory(set)
+
+
 def evaluate(query: AggregateQuery, rows: Iterable[Row]) -> list[AggregateRow]:
     """``query`` over ``rows``: one :class:`AggregateRow` per (key, group) with rows, sorted."""
     m = query.measure
     unit_field = m.unit_field or ENTITY_UNIT_FIELDS[m.entity]
     prefixes = query.prefixes
     conditions = [(c.field, *filter_sets(m.entity, c)) for c in m.filters]
-    totals: dict[tuple[str, str | None], list[Any]] = {}
+    totals: dict[tuple[str, str | None], _Slot] = {}
     for row in rows:
         code = row.get(unit_field)
         if code is None or not any(code.startswith(p) for p in prefixes):
@@ -567,30 +577,30 @@ def evaluate(query: AggregateQuery, rows: Iterable[Row]) -> list[AggregateRow]:
             raw = row.get(query.breakdown)
             group = None if raw is None else str(normalise(raw))
             group = "" if group is None else group
-        slot = totals.setdefault((key, group), [0.0, 0, set()])
-        slot[1] += 1
+        slot = totals.get((key, group))
+        if slot is None:
+            slot = totals[(key, group)] = _Slot()
+        slot.rows += 1
         if m.aggregate is Aggregate.COUNT:
             continue
         value = row.get(m.field or "")
         if value is None:
             continue
+        slot.values += 1
         if m.aggregate is Aggregate.COUNT_DISTINCT:
-            slot[2].add(value if not isinstance(value, frozenset) else tuple(sorted(value)))
-        elif m.aggregate is Aggregate.SUM:
-            slot[0] += float(value)
-        else:  # average: sum and count of the non-null values
-            slot[0] += float(value)
-            slot.append(1)
+            slot.distinct.add(value if not isinstance(value, frozenset) else tuple(sorted(value)))
+        else:  # sum, average: the sum of the non-null values
+            slot.total += float(value)
     result = []
-    for (key, group), (total, rows_count, distinct, *seen) in sorted(
+    for (key, group), slot in sorted(
         totals.items(), key=lambda item: (item[0][0], item[0][1] or "")
     ):
         if m.aggregate is Aggregate.COUNT:
-            result.append(AggregateRow(key, group, float(rows_count), rows_count))
+            result.append(AggregateRow(key, group, float(slot.rows), slot.rows))
         elif m.aggregate is Aggregate.COUNT_DISTINCT:
-            result.append(AggregateRow(key, group, float(len(distinct)), rows_count))
+            result.append(AggregateRow(key, group, float(len(slot.distinct)), slot.rows))
         elif m.aggregate is Aggregate.SUM:
-            result.append(AggregateRow(key, group, total, rows_count))
-        else:
-            result.append(AggregateRow(key, group, total, len(seen)))
+            result.append(AggregateRow(key, group, slot.total, slot.rows))
+        else:  # average: the engine divides the sum by the number of values
+            result.append(AggregateRow(key, group, slot.total, slot.values))
     return result
