@@ -21,7 +21,9 @@ breakdown attribute, the engine turns it into exactly one grouped query::
     GROUP  BY unit[, <breakdown>]
 
 ``unit_field`` is the measure's ``unit_field`` or else the entity's default
-(:data:`ENTITY_UNIT_FIELDS`). The pieces mean:
+(:data:`ENTITY_UNIT_FIELDS`). (This is the meaning; a store may answer several measures of one
+entity in one statement, each as a conditional aggregate, as the SQL store does.) The pieces
+mean:
 
 * **aggregate** — ``count``: rows (``field`` must be unset); ``count_distinct``: distinct
   non-null values of ``field``; ``sum``: the sum of ``field`` over the rows (nulls skipped; no
