@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from minzu_core import CST, Actor, FixedClock, open_store
 from minzu_core.disputes import Dispute, Party
@@ -150,7 +151,7 @@ def main(url: str = "memory://") -> None:
                 actor_id=township.id,
             )
         )
-        for action, days, data in [
+        steps: list[tuple[str, int, dict[str, Any]]] = [
             ("accept", 10, {}),
             ("notify_rights", 10, {}),
             ("session", 12, {"mediators": ["街道人民调解委员会"], "summary": "未达成一致"}),
@@ -163,7 +164,8 @@ def main(url: str = "memory://") -> None:
                 },
             ),
             ("archive", 26, {}),
-        ]:
+        ]
+        for action, days, data in steps:
             neighbours = uow.disputes.act(neighbours, action, at=T0 + timedelta(days=days), **data)
         uow.commit()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import sys
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from minzu_core import CST, Actor, FixedClock, open_store
 from minzu_core.hierarchy import Unit
@@ -110,14 +111,14 @@ def main(url: str = "memory://", seed: int = 2019, requests: int = 360) -> None:
     store.close()
 
 
-def _script(rng: random.Random) -> list[tuple[str, dict[str, object]]]:
+def _script(rng: random.Random) -> list[tuple[str, dict[str, Any]]]:
     """A plausible sequence of actions for one request."""
     roll = rng.random()
     if roll < 0.06:
         return [("decline", {"reason": "不属于受理范围"})]
     if roll < 0.10:
         return [("withdraw", {})]
-    steps: list[tuple[str, dict[str, object]]] = [("accept", {}), ("start", {})]
+    steps: list[tuple[str, dict[str, Any]]] = [("accept", {}), ("start", {})]
     if rng.random() < 0.25:
         steps += [("request_documents", {"documents": ["身份证明"]}), ("documents_received", {})]
     if rng.random() < 0.15:
@@ -136,4 +137,4 @@ def _script(rng: random.Random) -> list[tuple[str, dict[str, object]]]:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    main(sys.argv[1] if len(sys.argv) > 1 else "memory://")

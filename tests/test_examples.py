@@ -27,3 +27,15 @@ def test_hierarchy_diff_output() -> None:
     ).stdout
     assert "townships of 西湖区: 12 in 2020, 10 in 2023" in out
     assert "桃花镇 (360103101) maps to 桃花街道 (360103014)" in out
+
+
+def test_indicator_report_shows_the_seed_figures() -> None:
+    path = next(p for p in EXAMPLES if p.name == "indicator_report.py")
+    out = subprocess.run(
+        [sys.executable, str(path)], capture_output=True, text=True, timeout=300, check=True
+    ).stdout
+    assert "服务窗口覆盖率 service window coverage: 100.00" in out
+    assert "少数民族副科级以上干部数 minority officials at deputy section level or above: 6" in out
+    assert "minority technicians with intermediate title or above: 3" in out
+    assert "责任落实率 responsibility coverage: 100.00" in out
+    assert "schema minzu-core/indicator-results v1" in out
