@@ -1,21 +1,26 @@
 """Indicator aggregates in SQL (a mixin of :class:`~minzu_adapters.sql.backend.SqlSession`).
 
-Each :class:`~minzu_core.indicators.query.AggregateQuery` becomes **one** statement::
+The :class:`~minzu_core.indicators.query.AggregateQuery` objects of one call that read the same
+rows — same entity, unit field, key length, scope, remap, breakdown and day — become **one**
+statement, each query a conditional aggregate in it::
 
-    SELECT k, g, <aggregate>(v), count(*)
-    FROM (SELECT <key> AS k, <breakdown> AS g, <field> AS v
+    SELECT k, [g,] count(f0) AS m0, count(f1) AS m1, sum(x2) AS v2, count(f2) AS m2, …
+    FROM (SELECT <key> AS k, [<breakdown> AS g,]
+                 CASE WHEN <period 0> AND <filters 0> THEN 1 END AS f0, …
+                 CASE WHEN <period 2> AND <filters 2> THEN <field> END AS x2, …
           FROM <entity source>
-          WHERE <unit field> LIKE '<scope>%' [OR LIKE '<remapped prefix>%' …]
-            AND <period condition> AND <filters>) AS rows
-    GROUP BY k, g
+          WHERE <unit field> starts with '<scope>' [or a remapped prefix]
+            AND <filters every query has>) AS rows
+    GROUP BY k[, g]
 
+A batch of one query puts its conditions in ``WHERE`` instead (an index may serve them).
 ``<key>`` is ``substr(unit_field, 1, n)``, or a ``CASE`` over the remapped prefixes in the
-"mapped" hierarchy mode. The entity source is a table or a join; derived fields are SQL
-expressions (e.g. ``is_minority`` is ``ethnicity <> '01'``, an official's ``rank`` on the
-period's last day a correlated subquery on ``official_ranks``, a unit's
-``responsibility_complete`` the store's policy written out as holder counts per role). The
-inner query keeps the GROUP BY portable: PostgreSQL cannot match a grouped expression that
-carries bound parameters.
+"mapped" hierarchy mode. The entity source is a table, with joins added only when a field under
+their prefix is used; derived fields are SQL expressions (e.g. ``is_minority`` is ``ethnicity
+<> '01'``, an official's ``rank`` on the period's last day a correlated subquery on
+``official_ranks``, a unit's ``responsibility_complete`` the store's policy written out as
+holder counts per role). The inner query keeps the GROUP BY portable: PostgreSQL cannot match a
+grouped expression that carries bound parameters.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@
 the period, the scope unit, the breakdown level, the hierarchy mode — and returns a
 :class:`~minzu_core.indicators.ResultTable`. It never reads rows itself: every measure of every
 indicator becomes one :class:`~minzu_core.indicators.query.AggregateQuery` at the breakdown
-level (one grouped statement in a SQL store) and the store's ``aggregate`` answers them all.
+level and the store's ``aggregate`` answers them all (the SQL store runs the measures that read
+the same rows as one grouped statement, with a conditional aggregate each).
 
 * **Ratio of sums.** Numerator and denominator are aggregated separately; counts and sums of the
   scope unit are the sums of its breakdown groups, a ``count_distinct`` gets its own query at

@@ -103,5 +103,6 @@ class Aggregating(Protocol):
         ...
 
     def aggregate(self, queries: Sequence[AggregateQuery]) -> list[list[AggregateRow]]:
-        """The rows of each query, in order (one statement per query in a SQL store)."""
+        """The rows of each query, in order (a SQL store runs the queries that read the same
+        rows as one statement)."""
         ...
