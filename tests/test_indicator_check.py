@@ -634,44 +634,43 @@ def completions(d: Dataset, a: Ask) -> tuple[float, float | None]:
     return n, None
 
 
-def cadres(d: Dataset, a: Ask) -> tuple[float, float | None]:
-    order = ("staff", "deputy_section", "section", "deputy_division")
-    n = 0
-    for o in d.officials:
-        held = None
-        for i, entry in enumerate(o.ranks):
-            until = o.ranks[i + 1].since if i + 1 < len(o.ranks) else o.left_on
-            if entry.since <= a.end and (until is None or a.end < until):
-                held = entry.rank.value
-        if (
-            o.ethnicity != "01"
-            and (o.left_on is None or a.end < o.left_on)
-            and held is not None
-            and order.index(held) >= 1
-            and a.has(o.unit_code)
-        ):
-            n += 1
-    return n, None
+def _graded(
+    holders: str, entries: str, grade: str, order: tuple[str, ...], minimum: str
+) -> Callable[[Dataset, Ask], tuple[float, float | None]]:
+    """Minority holders in service at period end whose grade then is ``minimum`` or above."""
+
+    def count(d: Dataset, a: Ask) -> tuple[float, float | None]:
+        n = 0
+        for holder in getattr(d, holders):
+            history = getattr(holder, entries)
+            held = None
+            for i, entry in enumerate(history):
+                until = history[i + 1].since if i + 1 < len(history) else holder.left_on
+                if entry.since <= a.end and (until is None or a.end < until):
+                    held = getattr(entry, grade).value
+            if (
+                holder.ethnicity != "01"
+                and (holder.left_on is None or a.end < holder.left_on)
+                and held is not None
+                and order.index(held) >= order.index(minimum)
+                and a.has(holder.unit_code)
+            ):
+                n += 1
+        return n, None
+
+    return count
 
 
-def technicians(d: Dataset, a: Ask) -> tuple[float, float | None]:
-    order = ("junior", "intermediate", "associate_senior")
-    n = 0
-    for t in d.technicians:
-        held = None
-        for i, entry in enumerate(t.titles):
-            until = t.titles[i + 1].since if i + 1 < len(t.titles) else t.left_on
-            if entry.since <= a.end and (until is None or a.end < until):
-                held = entry.title.value
-        if (
-            t.ethnicity != "01"
-            and (t.left_on is None or a.end < t.left_on)
-            and held is not None
-            and order.index(held) >= 1
-            and a.has(t.unit_code)
-        ):
-            n += 1
-    return n, None
+cadres = _graded(
+    "officials",
+    "ranks",
+    "rank",
+    ("staff", "deputy_section", "section", "deputy_division"),
+    "deputy_section",
+)
+technicians = _graded(
+    "technicians", "titles", "title", ("junior", "intermediate", "associate_senior"), "intermediate"
+)
 
 
 def honours(d: Dataset, a: Ask) -> tuple[float, float | None]:

@@ -428,6 +428,37 @@ class SqlSession(ServiceStorage, DisputeStorage, OrganisationStorage, IndicatorS
             savepoint.commit()
 
     @contextmanager
+    def _versioned_update(
+        self,
+        what: str,
+        key_column: Any,
+        key: str,
+        row: Mapping[str, Any],
+        expected_version: int,
+        on_duplicate: DuplicateFactory | None = None,
+        *,
+        several: bool = False,
+    ) -> Iterator[Connection]:
+        """``UPDATE … SET row WHERE key = :key AND version = :expected`` in a write primitive;
+        no row updated raises ``ConcurrencyError(code="stale_version")`` with the stored
+        version. The body of the ``with`` (child rows, events) runs in the same primitive, so
+        it is atomic with the update."""
+        table = key_column.table
+        with (
+            self._stale_on_conflict(what, key_column, key, expected_version),
+            self._write(on_duplicate, several=several) as conn,
+        ):
+            result = conn.execute(
+                update(table)
+                .where(key_column == key, table.c.version == expected_version)
+                .values(dict(row))
+            )
+            if result.rowcount != 1:
+                stored = conn.execute(select(table.c.version).where(key_column == key)).scalar()
+                raise _stale(what, stored, expected_version)
+            yield conn
+
+    @contextmanager
     def _stale_on_conflict(
         self, what: str, key_column: Any, key: str, expected_version: int
     ) -> Iterator[None]:
@@ -502,16 +533,10 @@ class SqlSession(ServiceStorage, DisputeStorage, OrganisationStorage, IndicatorS
         u = self._t.units
         row = self._unit_row(unit)
         key = row.pop("unit_key")
-        with (
-            self._stale_on_conflict("unit", u.c.unit_key, key, expected_version),
-            self._write(_duplicate_unit) as conn,
+        with self._versioned_update(
+            "unit", u.c.unit_key, key, row, expected_version, _duplicate_unit
         ):
-            result = conn.execute(
-                update(u).where(u.c.unit_key == key, u.c.version == expected_version).values(row)
-            )
-            if result.rowcount != 1:
-                stored = conn.execute(select(u.c.version).where(u.c.unit_key == key)).scalar()
-                raise _stale("unit", stored, expected_version)
+            pass
 
     def query_units(self, query: UnitQuery) -> list[Unit]:
         """Units matching ``query``, ordered by code, then ``valid_from`` (``None`` first)."""
@@ -648,16 +673,9 @@ class SqlSession(ServiceStorage, DisputeStorage, OrganisationStorage, IndicatorS
         p, r = self._t.persons, self._t.residences
         row, res_rows = self._person_rows(person)
         pid = row.pop("id")
-        with (
-            self._stale_on_conflict("person", p.c.id, pid, expected_version),
-            self._write(_duplicate_person, several=True) as conn,
-        ):
-            result = conn.execute(
-                update(p).where(p.c.id == pid, p.c.version == expected_version).values(row)
-            )
-            if result.rowcount != 1:
-                stored = conn.execute(select(p.c.version).where(p.c.id == pid)).scalar()
-                raise _stale("person", stored, expected_version)
+        with self._versioned_update(
+            "person", p.c.id, pid, row, expected_version, _duplicate_person, several=True
+        ) as conn:
             conn.execute(delete(r).where(r.c.person_id == pid))
             if res_rows:
                 conn.execute(insert(r), res_rows)

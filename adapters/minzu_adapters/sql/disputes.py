@@ -24,7 +24,6 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    update,
 )
 
 from minzu_adapters.sql.cases import CaseEventStorage
@@ -84,9 +83,17 @@ class DisputeStorage(CaseEventStorage):
             self, table: Table, data: Mapping[str, Any], field_prefix: str = ""
         ) -> dict[str, Any]: ...
 
-        def _stale_on_conflict(
-            self, what: str, key_column: Any, key: str, expected_version: int
-        ) -> AbstractContextManager[None]: ...
+        def _versioned_update(
+            self,
+            what: str,
+            key_column: Any,
+            key: str,
+            row: Mapping[str, Any],
+            expected_version: int,
+            on_duplicate: DuplicateFactory | None = None,
+            *,
+            several: bool = False,
+        ) -> AbstractContextManager[Connection]: ...
 
     def _dispute_row(self, d: Dispute, index: DisputeIndex) -> dict[str, Any]:
         return self._bind(self._t.disputes, dispute_data(d, index))
@@ -134,21 +141,12 @@ class DisputeStorage(CaseEventStorage):
 
     def update_dispute(self, dispute: Dispute, index: DisputeIndex, expected_version: int) -> None:
         """Update the derived columns and append the new events, version-checked."""
-        from minzu_adapters.sql.backend import _stale
-
         t = self._t.disputes
         row = self._dispute_row(dispute, index)
         did = row.pop("id")
-        with (
-            self._stale_on_conflict("dispute", t.c.id, did, expected_version),
-            self._write(None, several=True) as conn,
-        ):
-            result = conn.execute(
-                update(t).where(t.c.id == did, t.c.version == expected_version).values(row)
-            )
-            if result.rowcount != 1:
-                stored = conn.execute(select(t.c.version).where(t.c.id == did)).scalar()
-                raise _stale("dispute", stored, expected_version)
+        with self._versioned_update(
+            "dispute", t.c.id, did, row, expected_version, several=True
+        ) as conn:
             self._append_events(conn, DISPUTE_CASE, did, dispute.events)
 
     def _dispute_conditions(self, q: DisputeQuery) -> list[ColumnElement[bool]]:

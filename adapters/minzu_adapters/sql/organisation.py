@@ -30,7 +30,6 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
-    update,
 )
 
 from minzu_core.activities import (
@@ -101,12 +100,6 @@ _SPECS: dict[type, _Spec] = {
     VolunteerMembership: _Spec("volunteer_members", "id", "志愿者登记"),
     ServiceHours: _Spec("volunteer_hours", "id", "志愿服务时长"),
 }
-
-
-def _stale(what: str, stored: int | None, expected: int) -> Exception:
-    from minzu_adapters.sql.backend import _stale as stale
-
-    return stale(what, stored, expected)
 
 
 def _duplicate(cls: type) -> DuplicateFactory:
@@ -184,9 +177,17 @@ class OrganisationStorage:
             self, table: Table, data: Mapping[str, Any], field_prefix: str = ""
         ) -> dict[str, Any]: ...
 
-        def _stale_on_conflict(
-            self, what: str, key_column: Any, key: str, expected_version: int
-        ) -> AbstractContextManager[None]: ...
+        def _versioned_update(
+            self,
+            what: str,
+            key_column: Any,
+            key: str,
+            row: Mapping[str, Any],
+            expected_version: int,
+            on_duplicate: DuplicateFactory | None = None,
+            *,
+            several: bool = False,
+        ) -> AbstractContextManager[Connection]: ...
 
     def _table(self, cls: type) -> Table:
         table: Table = getattr(self._t, _SPECS[cls].table)
@@ -282,16 +283,15 @@ class OrganisationStorage:
         key = row.pop(spec.key)
         key_column = t.c[spec.key]
         what = cls.__name__
-        with (
-            self._stale_on_conflict(what, key_column, key, expected_version),
-            self._write(_duplicate(cls), several=spec.child is not None) as conn,
-        ):
-            result = conn.execute(
-                update(t).where(key_column == key, t.c.version == expected_version).values(row)
-            )
-            if result.rowcount != 1:
-                stored = conn.execute(select(t.c.version).where(key_column == key)).scalar()
-                raise _stale(what, stored, expected_version)
+        with self._versioned_update(
+            what,
+            key_column,
+            key,
+            row,
+            expected_version,
+            _duplicate(cls),
+            several=spec.child is not None,
+        ) as conn:
             if spec.child is not None:
                 child: Table = getattr(self._t, spec.child.table)
                 conn.execute(delete(child).where(child.c[spec.child.parent_column] == key))

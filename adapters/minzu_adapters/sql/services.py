@@ -25,7 +25,6 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    update,
 )
 
 from minzu_adapters.sql.cases import CaseEventStorage
@@ -47,12 +46,6 @@ def _duplicate(what: str) -> DuplicateError:
     return DuplicateError(
         f"{what}标识重复", f"a {what} with this id exists", code="duplicate_id", field="id"
     )
-
-
-def _stale(what: str, stored: int | None, expected: int) -> Exception:
-    from minzu_adapters.sql.backend import _stale as stale
-
-    return stale(what, stored, expected)
 
 
 def window_data(window: ServiceWindow) -> dict[str, Any]:
@@ -96,9 +89,17 @@ class ServiceStorage(CaseEventStorage):
             self, table: Table, data: Mapping[str, Any], field_prefix: str = ""
         ) -> dict[str, Any]: ...
 
-        def _stale_on_conflict(
-            self, what: str, key_column: Any, key: str, expected_version: int
-        ) -> AbstractContextManager[None]: ...
+        def _versioned_update(
+            self,
+            what: str,
+            key_column: Any,
+            key: str,
+            row: Mapping[str, Any],
+            expected_version: int,
+            on_duplicate: DuplicateFactory | None = None,
+            *,
+            several: bool = False,
+        ) -> AbstractContextManager[Connection]: ...
 
     # -- windows -------------------------------------------------------------------------------
     def _window_row(self, window: ServiceWindow) -> dict[str, Any]:
@@ -126,16 +127,8 @@ class ServiceStorage(CaseEventStorage):
         w = self._t.service_windows
         row = self._window_row(window)
         wid = row.pop("id")
-        with (
-            self._stale_on_conflict("window", w.c.id, wid, expected_version),
-            self._write(None) as conn,
-        ):
-            result = conn.execute(
-                update(w).where(w.c.id == wid, w.c.version == expected_version).values(row)
-            )
-            if result.rowcount != 1:
-                stored = conn.execute(select(w.c.version).where(w.c.id == wid)).scalar()
-                raise _stale("window", stored, expected_version)
+        with self._versioned_update("window", w.c.id, wid, row, expected_version):
+            pass
 
     def query_windows(self, query: WindowQuery) -> list[ServiceWindow]:
         """Windows matching ``query``, by unit code then id."""
@@ -198,16 +191,9 @@ class ServiceStorage(CaseEventStorage):
         r = self._t.service_requests
         row = self._request_row(request, index)
         rid = row.pop("id")
-        with (
-            self._stale_on_conflict("service request", r.c.id, rid, expected_version),
-            self._write(None, several=True) as conn,
-        ):
-            result = conn.execute(
-                update(r).where(r.c.id == rid, r.c.version == expected_version).values(row)
-            )
-            if result.rowcount != 1:
-                stored = conn.execute(select(r.c.version).where(r.c.id == rid)).scalar()
-                raise _stale("service request", stored, expected_version)
+        with self._versioned_update(
+            "service request", r.c.id, rid, row, expected_version, several=True
+        ) as conn:
             self._append_events(conn, SERVICE_CASE, rid, request.events)
 
     def _request_conditions(self, q: RequestQuery) -> list[ColumnElement[bool]]:

@@ -30,7 +30,7 @@ the same rows as one grouped statement, with a conditional aggregate each).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -510,12 +510,28 @@ def _compute_one(uow: UnitOfWork, request: IndicatorRequest) -> ResultTable:
     )
 
 
-def _unit_name(uow: UnitOfWork, ctx: _Context, code: DivisionCode, by: Level | None) -> str:
-    unit = _find_unit(uow, code, ctx.request.hierarchy_date)
-    name = unit.name if unit is not None else f"未知单位 unknown unit {code.short}"
-    if by is not None and code.level.depth < by.depth:
-        name = f"{name} ({OWN_LEVEL_ZH} {OWN_LEVEL_EN})"
-    return name
+def _names(uow: UnitOfWork, ctx: _Context, codes: Collection[DivisionCode]) -> dict[str, str]:
+    """The row label of each breakdown code: the unit's name on the hierarchy date, marked 本级
+    (own level) for a unit above the breakdown level. Units of the breakdown level are already
+    listed; the others are read one query per level, and only a code no longer valid on that
+    date (an abolished unit with data) is looked up on its own."""
+    by = ctx.request.by
+    day = ctx.request.hierarchy_date
+    known = {u.code.value: u.name for u in ctx.listed}
+    wanted = [code for code in codes if code.value not in known]
+    for level in sorted({code.level for code in wanted}, key=lambda lv: lv.depth):
+        for listed in uow.units.list(within=ctx.scope.code, level=level, as_of=day):
+            known[listed.code.value] = listed.name
+    names: dict[str, str] = {}
+    for code in codes:
+        name = known.get(code.value)
+        if name is None:
+            unit = _find_unit(uow, code, day)
+            name = unit.name if unit is not None else f"未知单位 unknown unit {code.short}"
+        if by is not None and code.level.depth < by.depth:
+            name = f"{name} ({OWN_LEVEL_ZH} {OWN_LEVEL_EN})"
+        names[code.value] = name
+    return names
 
 
 def _keys(ctx: _Context, results: Mapping[AggregateQuery, list[AggregateRow]]) -> list[str]:
@@ -534,18 +550,18 @@ def _keys(ctx: _Context, results: Mapping[AggregateQuery, list[AggregateRow]]) -
 def _assemble(
     uow: UnitOfWork, ctx: _Context, results: Mapping[AggregateQuery, list[AggregateRow]]
 ) -> list[ResultRow]:
-    by = ctx.request.by
     period = ctx.request.period.label
     scope_key = ctx.scope.code.short
     totals = {query: _Totals(rows, scope_key) for query, rows in results.items()}
     units: list[tuple[str, str, str]] = [(scope_key, ctx.scope.code.value, ctx.scope.name)]
-    names = {u.code.value: u.name for u in ctx.listed}
-    for key in _keys(ctx, results):
-        code = DivisionCode(key.ljust(12, "0"))
-        if code == ctx.scope.code:  # facts at the scope unit itself: in its total only
-            continue
-        name = names.get(code.value)
-        units.append((key, code.value, name or _unit_name(uow, ctx, code, by)))
+    codes = {
+        key: code
+        for key in _keys(ctx, results)
+        if (code := DivisionCode(key.ljust(12, "0"))) != ctx.scope.code
+    }  # facts at the scope unit itself are in its total only
+    names = _names(uow, ctx, codes.values())
+    for key, code in codes.items():
+        units.append((key, code.value, names[code.value]))
     out: list[ResultRow] = []
     for indicator in ctx.indicators:
         numerator = _lookup(ctx, indicator, indicator.numerator, totals)
