@@ -11,11 +11,17 @@ Usage::
     python scripts/sync_reference_data.py [SOURCE_DIR] [--dest DIR] [--check]
 
 ``--check`` writes nothing and exits with status 1 if the package data differs from the source.
+
+A source file is refused (nothing is copied) when any of its names contains ``?`` or U+FFFD
+(the replacement character): both are what a lost character turns into when a file passes
+through a non-Unicode encoding, as happened to 麦㙦镇 (360824104000) in one copy of the 2019
+edition.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime
 import hashlib
 import json
@@ -46,6 +52,20 @@ def files_to_copy(source: Path) -> list[tuple[Path, str]]:
     return pairs
 
 
+LOST_CHARACTERS = ("?", "\ufffd")
+
+
+def damaged_names(path: Path) -> list[str]:
+    """Return ``"file:line: code name"`` for each row whose ``name`` holds a lost character."""
+    problems: list[str] = []
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            name = row.get("name") or ""
+            if any(mark in name for mark in LOST_CHARACTERS):
+                problems.append(f"{path.name}:{line}: {row.get('code', '')} {name!r}")
+    return problems
+
+
 def _display_path(path: Path) -> str:
     """The source path relative to the repository root (portable between checkouts)."""
     return Path(os.path.relpath(path.resolve(), REPO_ROOT)).as_posix()
@@ -54,6 +74,12 @@ def _display_path(path: Path) -> str:
 def sync(source: Path, dest: Path, *, check: bool = False) -> int:
     """Copy (or with ``check``, compare) the reference files; return the process exit status."""
     pairs = files_to_copy(source)
+    damaged = [problem for src, _ in pairs for problem in damaged_names(src)]
+    if damaged:
+        print("refused: names with a lost character (? or U+FFFD):", file=sys.stderr)
+        for problem in damaged:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
     manifest_path = dest / SOURCES_FILE
     previous: dict[str, Any] = {}
     if manifest_path.is_file():
