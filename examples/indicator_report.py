@@ -3,7 +3,7 @@
 Run: python examples/indicator_report.py [STORE_URL]      (default: memory://)
 
 Builds the demo — Xihu District as of 2019-12-16 with a synthetic year of every record kind
-(`minzu_core.demo.run_demo`, `minzu_core.demo_year.populate_demo_year`) — and then:
+(`minzu_core.demo.run_demo`, `minzu_core.demo.populate_demo_year`) — and then:
 
 1. computes the standard catalog for 2019-01-01 … 2019-12-16 by township and prints the seed's
    figures (window coverage, minority cadres and technicians, safety education);
@@ -22,8 +22,7 @@ import sys
 from datetime import datetime
 
 from minzu_core import CST, Actor, FixedClock, open_store
-from minzu_core.demo import run_demo
-from minzu_core.demo_year import populate_demo_year
+from minzu_core.demo import populate_demo_year, run_demo
 from minzu_core.indicators import (
     Filter,
     Indicator,

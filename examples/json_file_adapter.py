@@ -2,7 +2,7 @@
 
 It shows everything an adapter needs (see docs/adapters.md):
 
-1. a backend implementing ``minzu_core.ports.StoreBackend`` (``url``, ``begin``, ``close``) and a
+1. a backend implementing ``minzu_core.store.StoreBackend`` (``url``, ``begin``, ``close``) and a
    session implementing ``StoreSession`` — here by wrapping the in-memory adapter;
 2. the library's one cattrs converter (``minzu_core.serialization``) to turn aggregates into JSON;
 3. a factory ``(url, **options) -> backend`` to register under the ``minzu_core.stores``

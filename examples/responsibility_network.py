@@ -22,6 +22,7 @@ import attrs
 
 from minzu_core import CST, Actor, FixedClock, open_store
 from minzu_core.codes.divisions import Level
+from minzu_core.demo import synthetic_communities
 from minzu_core.hierarchy import Unit, load_edition
 from minzu_core.organisation import (
     DESIGNATED_CADRE,
@@ -36,7 +37,6 @@ from minzu_core.organisation import (
     Technician,
     TitleEntry,
 )
-from minzu_core.synthetic import synthetic_communities
 
 AS_OF = date(2019, 12, 16)
 DISTRICT = "360103"

@@ -18,9 +18,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from minzu_core import CST, Actor, FixedClock, open_store
+from minzu_core.demo import synthetic_people
 from minzu_core.hierarchy import Unit
 from minzu_core.services import ServiceCategory, ServiceRequest, ServiceWindow
-from minzu_core.synthetic import synthetic_people
 
 YEAR_END = datetime(2019, 12, 31, 18, 0, tzinfo=CST)
 TOWNSHIP = "360103009"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from minzu_adapters.memory import MemoryBackend, open_memory_store
-from minzu_core.ports import StoreBackend
+from minzu_core.store import StoreBackend
 from minzu_core.testing import StoreContract
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from minzu_core import open_store
-from minzu_core.cli import app
+from minzu_core.cli.app import app
 from minzu_core.demo import DEMO_AS_OF, run_demo
 
 runner = CliRunner()

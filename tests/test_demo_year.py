@@ -16,12 +16,14 @@ import pytest
 from minzu_core import CST, Actor, FixedClock, Store, open_store
 from minzu_core.activities import LANGUAGE_TRAINING, SAFETY_EDUCATION
 from minzu_core.codes.divisions import Level
-from minzu_core.demo import DEMO_AS_OF, XIHU, run_demo
-from minzu_core.demo_year import (
+from minzu_core.demo import (
+    DEMO_AS_OF,
     DEMO_YEAR_CUTOFF,
     RECORD_KINDS,
+    XIHU,
     DemoYearSummary,
     populate_demo_year,
+    run_demo,
 )
 from minzu_core.errors import NotFoundError, ValidationError
 from minzu_core.organisation import FIRST_RESPONSIBLE, Appointment, Rank, TitleLevel

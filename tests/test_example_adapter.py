@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from minzu_core.ports import StoreBackend
+from minzu_core.store import StoreBackend
 from minzu_core.testing import StoreContract
 
 _PATH = Path(__file__).resolve().parent.parent / "examples" / "json_file_adapter.py"
@@ -33,7 +33,7 @@ def test_reopened_file_has_everything(tmp_path: Path) -> None:
     from minzu_core import Actor
     from minzu_core.hierarchy import Unit
     from minzu_core.store import Store
-    from minzu_core.testing.contract import SAMPLE_UNITS, sample_person
+    from minzu_core.testing.samples import SAMPLE_UNITS, sample_person
 
     url = f"jsonfile://{tmp_path / 's.json'}"
     admin = Actor.system("t")

@@ -25,13 +25,7 @@ from hypothesis import strategies as st
 
 from conftest import create_place, drop_place
 from minzu_core import CST, Actor, FixedClock, open_store
-from minzu_core.activities import (
-    Activity,
-    Enrollment,
-    Honour,
-    ServiceHours,
-    TrainingCourse,
-)
+from minzu_core.activities import Activity, Enrollment, Honour, ServiceHours, TrainingCourse
 from minzu_core.codes.resident_id import make_resident_id
 from minzu_core.disputes import CHANNELS, Dispute, Party
 from minzu_core.hierarchy import Unit, UnitChange, UnitChangeKind

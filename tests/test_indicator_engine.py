@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from minzu_adapters.sql.indicators import _batch_key
 from minzu_core import CST, Actor, FixedClock, open_store
 from minzu_core.activities import Activity
-from minzu_core.cli import app
+from minzu_core.cli.app import app
 from minzu_core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from minzu_core.hierarchy import Unit, UnitChange, UnitChangeKind
 from minzu_core.indicators import (

@@ -37,10 +37,10 @@ from minzu_adapters.sql.migrate import (
     schema_differences,
     upgrade_schema,
 )
-from minzu_core.cli import app
+from minzu_core.cli.app import app
 from minzu_core.errors import StoreError
 from minzu_core.store import open_store
-from minzu_core.testing.contract import sample_person
+from minzu_core.testing.samples import sample_person
 
 if TYPE_CHECKING:
     from conftest import FreshDatabase

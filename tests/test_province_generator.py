@@ -26,13 +26,12 @@ from sqlalchemy import select
 
 from minzu_adapters.sql.province import generate_province, province_layout
 from minzu_core.clock import CST, FixedClock
-from minzu_core.disputes import CHANNELS, Dispute, Party
+from minzu_core.disputes import CHANNELS, Dispute, DisputeIndex, Party
 from minzu_core.hierarchy import Unit, load_edition
 from minzu_core.ledger import Person, Residence
-from minzu_core.ports import DisputeIndex, RequestIndex
 from minzu_core.privacy import Actor
 from minzu_core.serialization import structure
-from minzu_core.services import ServiceCategory, ServiceRequest, ServiceWindow
+from minzu_core.services import RequestIndex, ServiceCategory, ServiceRequest, ServiceWindow
 from minzu_core.store import Store, open_store
 
 pytest.importorskip("pandas")

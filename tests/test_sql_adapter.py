@@ -28,18 +28,19 @@ from minzu_core.errors import (
     DuplicateError,
     StoreError,
 )
-from minzu_core.hierarchy import Unit
+from minzu_core.hierarchy import Unit, UnitQuery
 from minzu_core.history import ChangeKind, ChangeRecord
 from minzu_core.ledger import (
     HouseholdRegistration,
     Person,
+    PersonQuery,
     PersonStatus,
     Residence,
     ResidenceStatus,
 )
-from minzu_core.ports import PersonQuery, StoreBackend, StoreSession, UnitQuery
 from minzu_core.serialization import unstructure
-from minzu_core.testing.contract import SAMPLE_UNITS, sample_person
+from minzu_core.store import StoreBackend, StoreSession
+from minzu_core.testing.samples import SAMPLE_UNITS, sample_person
 
 
 @pytest.fixture

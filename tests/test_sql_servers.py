@@ -34,11 +34,10 @@ from minzu_core.errors import (
     StoreError,
 )
 from minzu_core.hierarchy import Unit
-from minzu_core.ledger import Person
-from minzu_core.ports import PersonQuery
+from minzu_core.ledger import Person, PersonQuery
 from minzu_core.privacy import Actor
 from minzu_core.store import Store
-from minzu_core.testing.contract import COMMUNITY_A, SAMPLE_UNITS, sample_person
+from minzu_core.testing.samples import COMMUNITY_A, SAMPLE_UNITS, sample_person
 
 if TYPE_CHECKING:
     from conftest import FreshDatabase

@@ -22,7 +22,7 @@ from minzu_core.disputes import CHANNELS, DISPUTE_LIFECYCLE, OPEN_STATES, Disput
 from minzu_core.errors import MinzuError
 from minzu_core.hierarchy import Unit
 from minzu_core.store import Store
-from minzu_core.testing.contract import SAMPLE_UNITS
+from minzu_core.testing.samples import SAMPLE_UNITS
 
 ADMIN = Actor.system("stateful")
 T0 = datetime(2019, 3, 1, 9, tzinfo=CST)

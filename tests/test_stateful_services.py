@@ -30,7 +30,7 @@ from minzu_core.services import (
     ServiceWindow,
 )
 from minzu_core.store import Store
-from minzu_core.testing.contract import SAMPLE_UNITS, sample_person
+from minzu_core.testing.samples import SAMPLE_UNITS, sample_person
 
 ADMIN = Actor.system("stateful")
 T0 = datetime(2019, 6, 1, 9, tzinfo=CST)

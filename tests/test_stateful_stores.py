@@ -18,7 +18,7 @@ from minzu_core.hierarchy import Unit
 from minzu_core.ledger import Person, Residence, ResidenceStatus
 from minzu_core.serialization import unstructure
 from minzu_core.store import Store
-from minzu_core.testing.contract import SAMPLE_UNITS, sample_person
+from minzu_core.testing.samples import SAMPLE_UNITS, sample_person
 
 ADMIN = Actor.system("stateful")
 LIVING_UNITS = ["360103001001", "360103001002", "360103101001", "360103101200"]

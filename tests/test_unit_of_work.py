@@ -20,7 +20,7 @@ from minzu_core.errors import (
 from minzu_core.hierarchy import Unit
 from minzu_core.privacy import intersect_scope
 from minzu_core.store import Store
-from minzu_core.testing.contract import SAMPLE_UNITS, sample_person
+from minzu_core.testing.samples import SAMPLE_UNITS, sample_person
 
 ADMIN = Actor.system("admin")
 

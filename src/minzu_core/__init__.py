@@ -15,8 +15,8 @@ The way in is :func:`open_store`::
 """
 
 from minzu_core.clock import CST, FixedClock, system_clock
-from minzu_core.privacy import Actor
-from minzu_core.store import Store, available_schemes, open_store
+from minzu_core.privacy.actor import Actor
+from minzu_core.store.factory import Store, available_schemes, open_store
 
 __all__ = [
     "CST",

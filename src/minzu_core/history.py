@@ -11,13 +11,18 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
 from minzu_core.clock import CST, require_aware
 
-__all__ = ["ChangeKind", "ChangeRecord", "changed_fields"]
+__all__ = [
+    "ChangeKind",
+    "ChangeRecord",
+    "HistoryPort",
+    "changed_fields",
+]
 
 
 def _in_cst(value: datetime) -> datetime:
@@ -73,3 +78,16 @@ def changed_fields(before: dict[str, Any] | None, after: dict[str, Any]) -> tupl
         return tuple(sorted(k for k in after if k != "version"))
     keys = set(before) | set(after)
     return tuple(sorted(k for k in keys if k != "version" and before.get(k) != after.get(k)))
+
+
+@runtime_checkable
+class HistoryPort(Protocol):
+    """Storage primitives of the change history (append-only)."""
+
+    def append_history(self, record: ChangeRecord) -> None:
+        """Append one history record."""
+        ...
+
+    def list_history(self, entity_type: str, entity_id: str) -> list[ChangeRecord]:
+        """The history of one entity, ordered by version."""
+        ...

@@ -18,19 +18,14 @@ from minzu_adapters.memory.indicators import IndicatorMemory
 from minzu_adapters.memory.organisation import OrganisationMemory
 from minzu_core.codes.divisions import DivisionCode
 from minzu_core.errors import ConcurrencyError, DuplicateError, StoreError
-from minzu_core.hierarchy import Unit, UnitChange
+from minzu_core.hierarchy.model import Unit, UnitChange
+from minzu_core.hierarchy.ports import UnitQuery, unit_key
 from minzu_core.history import ChangeRecord
-from minzu_core.ledger import Person, PersonStatus
-from minzu_core.ports import (
-    PersonQuery,
-    RequestIndex,
-    RequestQuery,
-    StoreSession,
-    UnitQuery,
-    WindowQuery,
-    unit_key,
-)
-from minzu_core.services import OPEN_STATES, ServiceRequest, ServiceWindow
+from minzu_core.ledger.model import Person, PersonStatus
+from minzu_core.ledger.ports import PersonQuery
+from minzu_core.services.model import OPEN_STATES, ServiceRequest, ServiceWindow
+from minzu_core.services.ports import RequestIndex, RequestQuery, WindowQuery
+from minzu_core.store.ports import StoreSession
 
 __all__ = ["MemoryBackend", "MemorySession", "open_memory_store"]
 

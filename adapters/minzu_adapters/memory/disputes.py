@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from minzu_core.disputes import OPEN_STATES, Dispute
+from minzu_core.disputes.model import OPEN_STATES, Dispute
+from minzu_core.disputes.ports import DisputeIndex, DisputeQuery
 from minzu_core.errors import ConcurrencyError
-from minzu_core.ports import DisputeIndex, DisputeQuery
 
 __all__ = ["DisputeMemory"]
 

@@ -7,20 +7,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from minzu_core.activities import Activity, Enrollment, Honour, ServiceHours, TrainingCourse
+from minzu_core.activities.model import Activity, Enrollment, Honour, ServiceHours, TrainingCourse
+from minzu_core.disputes.ports import DisputeIndex
 from minzu_core.indicators.query import AggregateQuery, AggregateRow
 from minzu_core.indicators.rows import PYTHON_ENTITIES, PythonData, entity_rows, evaluate
-from minzu_core.organisation import (
+from minzu_core.organisation.model import (
     Appointment,
     Body,
     Official,
     ResponsibilityPolicy,
     Technician,
 )
-from minzu_core.ports import DisputeIndex, OrgQuery, WindowQuery
+from minzu_core.organisation.ports import OrgQuery
+from minzu_core.services.ports import WindowQuery
 
 if TYPE_CHECKING:
-    from minzu_core.disputes import Dispute
+    from minzu_core.disputes.model import Dispute
 
 __all__ = ["IndicatorMemory"]
 

@@ -2,7 +2,8 @@
 :class:`~minzu_adapters.memory.MemorySession`).
 
 Records live on the session's generic document layer (``doc_get``/``doc_all``/``doc_insert``/
-``doc_update``), one document kind per record class, keyed by :func:`minzu_core.ports.org_key`.
+``doc_update``), one document kind per record class, keyed by
+:func:`minzu_core.organisation.org_key`.
 One enrollment per trainee and course is kept by a second document kind keyed by
 ``Enrollment.trainee_key``: the layer's commit-time key check makes it hold across concurrent
 sessions, as the SQL unique constraints do.
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from minzu_core.activities import (
+from minzu_core.activities.model import (
     Activity,
     ActivityTotals,
     ActivityType,
@@ -26,7 +27,7 @@ from minzu_core.activities import (
     VolunteerMembership,
 )
 from minzu_core.errors import DuplicateError
-from minzu_core.organisation import (
+from minzu_core.organisation.model import (
     Appointment,
     Body,
     Official,
@@ -36,7 +37,7 @@ from minzu_core.organisation import (
     in_period,
     periods_of,
 )
-from minzu_core.ports import OrgQuery, OrgRecord, OrgT, org_key
+from minzu_core.organisation.ports import OrgQuery, OrgRecord, OrgT, org_key
 
 __all__ = ["OrganisationMemory"]
 

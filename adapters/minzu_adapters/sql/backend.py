@@ -1,6 +1,6 @@
 """The SQL store: :class:`SqlBackend` (one engine) and :class:`SqlSession` (one transaction).
 
-Every primitive of :class:`minzu_core.ports.StoreSession` is one or a few statements, with the
+Every primitive of :class:`minzu_core.store.StoreSession` is one or a few statements, with the
 semantics of the in-memory reference adapter:
 
 * reads are pushed down: filters become ``WHERE``/``EXISTS`` clauses with bound parameters,
@@ -104,11 +104,13 @@ from minzu_core.errors import (
     StoreError,
     UnknownStoreError,
 )
-from minzu_core.hierarchy import Unit, UnitChange
+from minzu_core.hierarchy.model import Unit, UnitChange
+from minzu_core.hierarchy.ports import UnitQuery, unit_key
 from minzu_core.history import ChangeRecord
-from minzu_core.ledger import Person, PersonStatus, Residence
-from minzu_core.ports import PersonQuery, StoreSession, UnitQuery, unit_key
+from minzu_core.ledger.model import Person, PersonStatus, Residence
+from minzu_core.ledger.ports import PersonQuery
 from minzu_core.serialization import structure, unstructure
+from minzu_core.store.ports import StoreSession
 
 __all__ = ["SqlBackend", "SqlSession", "open_sql_store"]
 

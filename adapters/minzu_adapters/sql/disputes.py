@@ -2,7 +2,7 @@
 
 The values derived from a dispute's history (state, handling unit, acceptance, due and
 conclusion times, outcome, number of escalations) are kept in indexed columns, so every filter
-of :class:`~minzu_core.ports.DisputeQuery` is a ``WHERE`` clause; the events live in the shared,
+of :class:`~minzu_core.disputes.DisputeQuery` is a ``WHERE`` clause; the events live in the shared,
 append-only ``case_events`` table.
 """
 
@@ -27,9 +27,9 @@ from sqlalchemy import (
 )
 
 from minzu_adapters.sql.cases import CaseEventStorage
-from minzu_core.disputes import OPEN_STATES, Dispute, Party
+from minzu_core.disputes.model import OPEN_STATES, Dispute, Party
+from minzu_core.disputes.ports import DisputeIndex, DisputeQuery
 from minzu_core.errors import DuplicateError
-from minzu_core.ports import DisputeIndex, DisputeQuery
 from minzu_core.serialization import structure, unstructure
 
 if TYPE_CHECKING:

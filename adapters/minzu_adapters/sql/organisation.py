@@ -3,7 +3,8 @@
 One table per record class; the dated histories of officials (ranks), technicians (titles) and
 demonstration sites (statuses) live in child tables with a derived ``until`` column (the next
 entry's date, or the day of leaving), so that "rank on D at least R" or "named on D" is an
-``EXISTS`` over ``since <= D < until``. Every filter of :class:`~minzu_core.ports.OrgQuery` is a
+``EXISTS`` over ``since <= D < until``. Every filter of
+:class:`~minzu_core.organisation.OrgQuery` is a
 ``WHERE`` clause, counts and sums are one aggregate statement, and a page of records comes back
 with its child rows in one more statement. The store's responsibility policy is a JSON document
 in ``org_settings``.
@@ -32,7 +33,7 @@ from sqlalchemy import (
     type_coerce,
 )
 
-from minzu_core.activities import (
+from minzu_core.activities.model import (
     Activity,
     ActivityTotals,
     ActivityType,
@@ -44,7 +45,7 @@ from minzu_core.activities import (
     VolunteerMembership,
 )
 from minzu_core.errors import DuplicateError
-from minzu_core.organisation import (
+from minzu_core.organisation.model import (
     Appointment,
     Body,
     Official,
@@ -52,7 +53,7 @@ from minzu_core.organisation import (
     Technician,
     periods_of,
 )
-from minzu_core.ports import OrgQuery, OrgRecord, OrgT
+from minzu_core.organisation.ports import OrgQuery, OrgRecord, OrgT
 from minzu_core.serialization import structure, unstructure
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ rollback journal and with its secondary indexes built at the end; a run that fai
 
 Requests and disputes are built as domain objects (:class:`~minzu_core.services.ServiceRequest`,
 :class:`~minzu_core.disputes.Dispute`, whose constructors replay and check the whole history)
-and their derived columns come from :meth:`RequestIndex.of <minzu_core.ports.RequestIndex.of>` /
-:meth:`DisputeIndex.of <minzu_core.ports.DisputeIndex.of>`, exactly as the SQL adapter stores
+and their derived columns come from :meth:`RequestIndex.of <minzu_core.services.RequestIndex.of>` /
+:meth:`DisputeIndex.of <minzu_core.disputes.DisputeIndex.of>`, exactly as the SQL adapter stores
 them; rows are written with the ``sqlite3`` module's ``executemany`` in the formats SQLAlchemy
 uses for the same column types (checked against SQLAlchemy's own bind processors on every run).
 
@@ -47,7 +47,14 @@ from minzu_adapters.sql.services import request_data, window_data
 from minzu_core.clock import CST
 from minzu_core.codes.divisions import DivisionCode, Level, UnitKind
 from minzu_core.codes.resident_id import make_resident_id
-from minzu_core.disputes import (
+from minzu_core.demo.synthetic import (
+    OCCUPATIONS,
+    ORIGINS,
+    RESIDENT_ETHNICITIES,
+    synthetic_communities,
+    synthetic_name,
+)
+from minzu_core.disputes.model import (
     CHANNELS,
     DEFAULT_TARGET_DAYS,
     Dispute,
@@ -56,25 +63,21 @@ from minzu_core.disputes import (
     Party,
     Severity,
 )
-from minzu_core.hierarchy import Unit, load_edition
-from minzu_core.ledger import LanguageProficiency, MigrationReason
+from minzu_core.disputes.ports import DisputeIndex
+from minzu_core.hierarchy.editions import load_edition
+from minzu_core.hierarchy.model import Unit
+from minzu_core.hierarchy.ports import unit_key
+from minzu_core.ledger.model import LanguageProficiency, MigrationReason
 from minzu_core.lifecycle import Event
-from minzu_core.ports import DisputeIndex, RequestIndex, unit_key
 from minzu_core.serialization import unstructure
-from minzu_core.services import (
+from minzu_core.services.model import (
     CalendarDays,
     Satisfaction,
     ServiceCategory,
     ServiceRequest,
     ServiceWindow,
 )
-from minzu_core.synthetic import (
-    OCCUPATIONS,
-    ORIGINS,
-    RESIDENT_ETHNICITIES,
-    synthetic_communities,
-    synthetic_name,
-)
+from minzu_core.services.ports import RequestIndex
 
 if TYPE_CHECKING:
     import sqlite3

@@ -138,7 +138,7 @@ class Tables:
     """The tables of one SQL store (one prefix and schema).
 
     Attributes:
-        units: one row per unit version, keyed by :func:`minzu_core.ports.unit_key`.
+        units: one row per unit version, keyed by :func:`minzu_core.hierarchy.unit_key`.
         unit_changes: recorded unit changes (``seq`` keeps insertion order for equal dates).
         unit_change_successors: the successor codes of each change, in order.
         persons: ledger records (``active_id_number`` enforces one active record per number).

@@ -29,9 +29,9 @@ from sqlalchemy import (
 
 from minzu_adapters.sql.cases import CaseEventStorage
 from minzu_core.errors import DuplicateError
-from minzu_core.ports import RequestIndex, RequestQuery, WindowQuery
 from minzu_core.serialization import structure, unstructure
-from minzu_core.services import OPEN_STATES, ServiceCategory, ServiceRequest, ServiceWindow
+from minzu_core.services.model import OPEN_STATES, ServiceCategory, ServiceRequest, ServiceWindow
+from minzu_core.services.ports import RequestIndex, RequestQuery, WindowQuery
 
 if TYPE_CHECKING:
     from minzu_adapters.sql.errors import DuplicateFactory

@@ -32,13 +32,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import attrs
 
+from minzu_core.clock import Clock
 from minzu_core.codes.divisions import DivisionCode, Level
 from minzu_core.errors import MinzuError, NotFoundError, PermissionDeniedError, StoreError
-from minzu_core.hierarchy import Hierarchy, Unit
+from minzu_core.hierarchy.model import Hierarchy, Unit
+from minzu_core.hierarchy.repository import UnitRepository
 from minzu_core.indicators._common import invalid
 from minzu_core.indicators.catalog import resolve_indicators
 from minzu_core.indicators.definitions import Aggregate, Indicator, Measure, check_supported
@@ -52,7 +54,7 @@ from minzu_core.indicators.results import (
     with_comparisons,
 )
 from minzu_core.labels import LabelledEnum
-from minzu_core.uow import UnitOfWork
+from minzu_core.privacy.actor import Actor
 
 __all__ = ["HierarchyMode", "IndicatorRequest", "compute"]
 
@@ -353,7 +355,36 @@ def _measure_value(ctx: _Context, found: _Lookup, key: str, group: str | None) -
     return total
 
 
-def compute(uow: UnitOfWork, request: IndicatorRequest | None = None, **kwargs: Any) -> ResultTable:
+class IndicatorContext(Protocol):
+    """What :func:`compute` needs of a unit of work (:class:`~minzu_core.store.UnitOfWork` is
+    one): the actor (whose scope bounds the request), the clock, the unit repository and the
+    storage session, which must offer the aggregate port
+    (:class:`~minzu_core.indicators.query.Aggregating`)."""
+
+    @property
+    def actor(self) -> Actor:
+        """Who asks (scope)."""
+        ...
+
+    @property
+    def clock(self) -> Clock:
+        """The injected clock (the result's ``generated_at``)."""
+        ...
+
+    @property
+    def units(self) -> UnitRepository:
+        """The unit repository (scope-checked unit reads)."""
+        ...
+
+    @property
+    def session(self) -> object:
+        """The storage session; it must offer the aggregate port."""
+        ...
+
+
+def compute(
+    uow: IndicatorContext, request: IndicatorRequest | None = None, **kwargs: Any
+) -> ResultTable:
     """The indicators of ``request`` (or of an :class:`IndicatorRequest` built from
     ``kwargs``) as a :class:`~minzu_core.indicators.ResultTable`.
 
@@ -392,7 +423,7 @@ def compute(uow: UnitOfWork, request: IndicatorRequest | None = None, **kwargs: 
     return with_comparisons(table, bases[0], bases[1])
 
 
-def _session(uow: UnitOfWork) -> Aggregating:
+def _session(uow: IndicatorContext) -> Aggregating:
     session = uow.session
     if not isinstance(session, Aggregating):
         raise StoreError(
@@ -403,7 +434,7 @@ def _session(uow: UnitOfWork) -> Aggregating:
     return session
 
 
-def _top_unit(uow: UnitOfWork) -> DivisionCode:
+def _top_unit(uow: IndicatorContext) -> DivisionCode:
     """The store's single top unit (the shallowest level with units must have exactly one)."""
     for level in Level:
         codes = {u.code for u in uow.units.list(level=level)}
@@ -419,7 +450,7 @@ def _top_unit(uow: UnitOfWork) -> DivisionCode:
     )
 
 
-def _find_unit(uow: UnitOfWork, code: DivisionCode, on: date) -> Unit | None:
+def _find_unit(uow: IndicatorContext, code: DivisionCode, on: date) -> Unit | None:
     """The version of ``code`` valid on ``on``, else its latest version, else ``None``."""
     found = uow.units.find(code, on)
     if found is not None:
@@ -428,7 +459,7 @@ def _find_unit(uow: UnitOfWork, code: DivisionCode, on: date) -> Unit | None:
     return versions[-1] if versions else None
 
 
-def _scope_unit(uow: UnitOfWork, request: IndicatorRequest) -> Unit:
+def _scope_unit(uow: IndicatorContext, request: IndicatorRequest) -> Unit:
     code = request.unit
     actor = uow.actor
     if code is None:
@@ -467,7 +498,7 @@ def _scope_unit(uow: UnitOfWork, request: IndicatorRequest) -> Unit:
     return unit
 
 
-def _compute_one(uow: UnitOfWork, request: IndicatorRequest) -> ResultTable:
+def _compute_one(uow: IndicatorContext, request: IndicatorRequest) -> ResultTable:
     indicators = resolve_indicators(request.indicators, request.extra)
     session = _session(uow)
     supported = session.indicator_entities()
@@ -510,7 +541,7 @@ def _compute_one(uow: UnitOfWork, request: IndicatorRequest) -> ResultTable:
     )
 
 
-def _names(uow: UnitOfWork, ctx: _Context, codes: Collection[DivisionCode]) -> dict[str, str]:
+def _names(uow: IndicatorContext, ctx: _Context, codes: Collection[DivisionCode]) -> dict[str, str]:
     """The row label of each breakdown code: the unit's name on the hierarchy date, marked 本级
     (own level) for a unit above the breakdown level. Units of the breakdown level are already
     listed; the others are read one query per level, and only a code no longer valid on that
@@ -548,7 +579,7 @@ def _keys(ctx: _Context, results: Mapping[AggregateQuery, list[AggregateRow]]) -
 
 
 def _assemble(
-    uow: UnitOfWork, ctx: _Context, results: Mapping[AggregateQuery, list[AggregateRow]]
+    uow: IndicatorContext, ctx: _Context, results: Mapping[AggregateQuery, list[AggregateRow]]
 ) -> list[ResultRow]:
     period = ctx.request.period.label
     scope_key = ctx.scope.code.short

@@ -2,7 +2,7 @@
 
 The engine (:mod:`minzu_core.indicators.engine`) turns a request into :class:`AggregateQuery`
 objects — one per measure and unit level — and hands them to the store's
-``aggregate(queries)`` (see :class:`minzu_core.ports.StoreSession`). The store answers each with
+``aggregate(queries)`` (see :class:`minzu_core.store.StoreSession`). The store answers each with
 :class:`AggregateRow` objects, one per group that has rows. A store implements the semantics
 documented in :mod:`minzu_core.indicators.definitions`; the grouping key is defined here.
 

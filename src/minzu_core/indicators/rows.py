@@ -53,7 +53,7 @@ def _nothing() -> list[Any]:
 class PythonData:
     """The domain objects of a store, each kind as a callable returning them (so only what a
     query needs is read). Requests and disputes come with their stored index values
-    (:class:`~minzu_core.ports.RequestIndex`, :class:`~minzu_core.ports.DisputeIndex`)."""
+    (:class:`~minzu_core.services.RequestIndex`, :class:`~minzu_core.disputes.DisputeIndex`)."""
 
     units: Callable[[], Sequence[Any]] = _nothing
     persons: Callable[[], Sequence[Any]] = _nothing
@@ -267,7 +267,7 @@ def responsibility_complete(
 
 
 def _unit_rows(data: PythonData, as_of: date) -> Iterator[Row]:
-    from minzu_core.organisation import DEFAULT_POLICY
+    from minzu_core.organisation.model import DEFAULT_POLICY
 
     policy = data.policy() or DEFAULT_POLICY
     holders = _holders(data.appointments(), as_of)

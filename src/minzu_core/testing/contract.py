@@ -16,7 +16,6 @@ import pytest
 
 from minzu_core.clock import CST, FixedClock
 from minzu_core.codes.divisions import Level
-from minzu_core.codes.resident_id import make_resident_id
 from minzu_core.errors import (
     ConcurrencyError,
     DuplicateError,
@@ -25,80 +24,32 @@ from minzu_core.errors import (
     TransitionError,
     ValidationError,
 )
-from minzu_core.hierarchy import Unit, UnitChange, UnitChangeKind
+from minzu_core.hierarchy.model import Unit, UnitChange, UnitChangeKind
 from minzu_core.history import ChangeKind
-from minzu_core.ledger import (
-    HouseholdRegistration,
-    LanguageProficiency,
-    MigrationReason,
+from minzu_core.ledger.model import (
     Person,
     PersonStatus,
     Residence,
     ResidenceStatus,
 )
-from minzu_core.ports import StoreBackend
-from minzu_core.privacy import Actor
-from minzu_core.services import ServiceCategory, ServiceRequest, ServiceWindow
-from minzu_core.store import Store
+from minzu_core.privacy.actor import Actor
+from minzu_core.services.model import ServiceCategory, ServiceRequest, ServiceWindow
+from minzu_core.store.factory import Store
+from minzu_core.store.ports import StoreBackend
 from minzu_core.testing.contract_disputes import DisputeContract
 from minzu_core.testing.contract_indicators import IndicatorContract
 from minzu_core.testing.contract_organisation import OrganisationContract
-
-__all__ = ["SAMPLE_UNITS", "StoreContract", "sample_person"]
-
-ADMIN = Actor.system("contract-admin")
-
-#: A small hierarchy: Jiangxi > Nanchang > Xihu > two townships > communities and a village.
-SAMPLE_UNITS: tuple[tuple[str, str], ...] = (
-    ("360000000000", "江西省"),
-    ("360100000000", "南昌市"),
-    ("360103000000", "西湖区"),
-    ("360103001000", "南浦街道"),
-    ("360103101000", "桃花镇"),
-    ("360103001001", "南浦第一社区"),
-    ("360103001002", "南浦第二社区"),
-    ("360103101001", "桃花社区"),
-    ("360103101200", "桃花村委会"),
+from minzu_core.testing.samples import (
+    ADMIN,
+    COMMUNITY_A,
+    COMMUNITY_B,
+    SAMPLE_UNITS,
+    TOWN_COMMUNITY,
+    TOWN_VILLAGE,
+    sample_person,
 )
 
-COMMUNITY_A = "360103001001"
-COMMUNITY_B = "360103001002"
-TOWN_COMMUNITY = "360103101001"
-TOWN_VILLAGE = "360103101200"
-
-
-def sample_person(
-    *,
-    unit: str = COMMUNITY_A,
-    status: ResidenceStatus = ResidenceStatus.FLOATING,
-    ethnicity: str = "05",
-    seq: int = 1,
-    arrival: date = date(2018, 3, 1),
-    with_id: bool = True,
-) -> Person:
-    """A valid person living in ``unit`` (ID number derived from ``seq``)."""
-    number = make_resident_id("653101", date(1990, 1, 1) + timedelta(days=seq), seq % 1000)
-    return Person(
-        name="阿依古丽",
-        ethnicity=ethnicity,
-        id_number=number if with_id else None,
-        birth_date=None if with_id else date(1990, 1, 1),
-        phone="13800001234",
-        household=HouseholdRegistration(division_code="653101", address="喀什市某街道"),
-        language=LanguageProficiency.BASIC,
-        residences=(
-            Residence(
-                unit_code=unit,
-                status=status,
-                arrival=arrival,
-                address="南昌市西湖区某路 1 号",
-                origin="653101",
-                reason=MigrationReason.BUSINESS,
-                occupation="餐饮",
-                employer="某拉面馆",
-            ),
-        ),
-    )
+__all__ = ["SAMPLE_UNITS", "StoreContract", "sample_person"]
 
 
 class StoreContract(DisputeContract, OrganisationContract, IndicatorContract):

@@ -8,16 +8,17 @@ from typing import Any
 import pytest
 
 from minzu_core.clock import CST
-from minzu_core.disputes import Dispute, Party
+from minzu_core.disputes.model import Dispute, Party
 from minzu_core.errors import (
     ConcurrencyError,
     PermissionDeniedError,
     TransitionError,
     ValidationError,
 )
-from minzu_core.ledger import Person
-from minzu_core.privacy import Actor
-from minzu_core.store import Store
+from minzu_core.ledger.model import Person
+from minzu_core.privacy.actor import Actor
+from minzu_core.store.factory import Store
+from minzu_core.testing.samples import sample_person
 
 __all__ = ["DisputeContract"]
 
@@ -30,7 +31,6 @@ class DisputeContract:
     """Disputes: round trips, the whole lifecycle, its rules, scope and queries."""
 
     def _people(self, store: Store) -> tuple[Person, Person]:
-        from minzu_core.testing.contract import sample_person
 
         with store.unit_of_work(_ADMIN) as uow:
             a = uow.people.add(sample_person(seq=71), reason="登记")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from minzu_core.activities import Activity
+from minzu_core.activities.model import Activity
 from minzu_core.errors import ValidationError
 from minzu_core.indicators import (
     DERIVED_FIELDS,
@@ -25,9 +25,10 @@ from minzu_core.indicators import (
     compute,
     register_entity,
 )
-from minzu_core.ledger import ResidenceStatus
-from minzu_core.privacy import Actor
-from minzu_core.store import Store
+from minzu_core.ledger.model import ResidenceStatus
+from minzu_core.privacy.actor import Actor
+from minzu_core.store.factory import Store
+from minzu_core.testing.samples import sample_person
 
 __all__ = ["IndicatorContract"]
 
@@ -44,7 +45,6 @@ class IndicatorContract:
     """Indicators: the aggregate port, freshness, statuses and unsupported entities."""
 
     def _indicator_data(self, store: Store) -> None:
-        from minzu_core.testing.contract import sample_person
 
         with store.unit_of_work(_ADMIN) as uow:
             for seq, (unit, status, ethnicity) in enumerate(
@@ -101,7 +101,6 @@ class IndicatorContract:
 
     def test_results_include_this_unit_of_works_changes(self, store: Store) -> None:
         self._indicator_data(store)
-        from minzu_core.testing.contract import sample_person
 
         with store.unit_of_work(_ADMIN) as uow:
             uow.people.add(sample_person(unit="360103001002", seq=77), reason="契约测试数据")

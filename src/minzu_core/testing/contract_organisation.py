@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import attrs
 import pytest
 
-from minzu_core.activities import (
+from minzu_core.activities.model import (
     Activity,
     ActivityType,
     DemonstrationSite,
@@ -36,8 +36,8 @@ from minzu_core.errors import (
     ValidationError,
 )
 from minzu_core.history import ChangeKind
-from minzu_core.ledger import Person
-from minzu_core.organisation import (
+from minzu_core.ledger.model import Person
+from minzu_core.organisation.model import (
     DEFAULT_POLICY,
     DESIGNATED_CADRE,
     ETHNIC_AFFAIRS_OFFICER,
@@ -55,9 +55,10 @@ from minzu_core.organisation import (
     TitleEntry,
     ViolationKind,
 )
-from minzu_core.privacy import Actor
-from minzu_core.services import ServiceCategory, ServiceWindow
-from minzu_core.store import Store
+from minzu_core.privacy.actor import Actor
+from minzu_core.services.model import ServiceCategory, ServiceWindow
+from minzu_core.store.factory import Store
+from minzu_core.testing.samples import sample_person
 
 __all__ = ["OrganisationContract"]
 
@@ -86,7 +87,6 @@ class OrganisationContract:
     """The organisation section on every adapter."""
 
     def _person(self, store: Store, seq: int = 81, unit: str = COMMUNITY_A) -> Person:
-        from minzu_core.testing.contract import sample_person
 
         with store.unit_of_work(_ADMIN) as uow:
             person = uow.people.add(sample_person(seq=seq, unit=unit), reason="登记")

@@ -18,8 +18,8 @@ from minzu_core.codes.resident_id import (
     make_resident_id,
     resident_id_check_character,
 )
-from minzu_core.hierarchy import Unit
-from minzu_core.ledger import (
+from minzu_core.hierarchy.model import Unit
+from minzu_core.ledger.model import (
     LanguageProficiency,
     MigrationReason,
     Person,

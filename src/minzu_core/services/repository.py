@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import attrs
 
@@ -12,13 +12,19 @@ from minzu_core.checks import check_version, parse_uuid, require_reason
 from minzu_core.clock import CST, require_aware
 from minzu_core.codes.divisions import DivisionCode, Level
 from minzu_core.errors import NotFoundError, PermissionDeniedError, ValidationError
-from minzu_core.history import ChangeKind
-from minzu_core.ports import RequestIndex, RequestQuery, StoreSession, WindowQuery
-from minzu_core.privacy import intersect_scope
-from minzu_core.services import OPEN_STATES, ServiceCategory, ServiceRequest, ServiceWindow
-
-if TYPE_CHECKING:
-    from minzu_core.uow import UnitOfWork
+from minzu_core.hierarchy.ports import HierarchyPort
+from minzu_core.history import ChangeKind, HistoryPort
+from minzu_core.ledger.repository import PersonRepository
+from minzu_core.privacy.actor import intersect_scope
+from minzu_core.repository import RepositoryContext
+from minzu_core.services.model import (
+    OPEN_STATES,
+    Calendar,
+    ServiceCategory,
+    ServiceRequest,
+    ServiceWindow,
+)
+from minzu_core.services.ports import RequestIndex, RequestQuery, ServicesPort, WindowQuery
 
 __all__ = ["ServiceRepository"]
 
@@ -29,6 +35,25 @@ def _as_code(value: DivisionCode | str) -> DivisionCode:
     return value if isinstance(value, DivisionCode) else DivisionCode.parse(value, field="within")
 
 
+class _Storage(HierarchyPort, ServicesPort, HistoryPort, Protocol):
+    """The ports the service repository uses."""
+
+
+class ServiceContext(RepositoryContext[_Storage], Protocol):
+    """What the service repository is given: a repository context, the calendar of promised
+    days and the person repository (an applicant must exist and be in scope)."""
+
+    @property
+    def calendar(self) -> Calendar:
+        """How promised days are counted."""
+        ...
+
+    @property
+    def people(self) -> PersonRepository:
+        """The ledger's repository."""
+        ...
+
+
 class ServiceRepository:
     """Service windows (服务窗口) and service requests (服务事项), scope-checked.
 
@@ -37,11 +62,11 @@ class ServiceRepository:
     why.
     """
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: ServiceContext) -> None:
         self._uow = uow
 
     @property
-    def _s(self) -> StoreSession:
+    def _s(self) -> _Storage:
         return self._uow.session
 
     def _prefixes(self, within: DivisionCode | str | None) -> tuple[str, ...] | None:

@@ -31,7 +31,7 @@ import attrs
 
 from minzu_core.codes.divisions import DivisionCode
 from minzu_core.codes.uscc import parse_uscc
-from minzu_core.organisation import (
+from minzu_core.organisation.model import (
     Choice,
     Graded,
     as_code,

@@ -36,7 +36,7 @@ from minzu_core.codes.ethnicity import HAN, normalize_ethnicity_code
 from minzu_core.codes.masking import mask_name
 from minzu_core.codes.resident_id import Gender
 from minzu_core.errors import ValidationError
-from minzu_core.hierarchy import Unit
+from minzu_core.hierarchy.model import Unit
 from minzu_core.labels import LabelledEnum
 
 __all__ = [

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, Protocol, TypeAlias
 
 import attrs
 
 from minzu_core.checks import check_version, parse_uuid, require_reason
 from minzu_core.clock import require_aware
 from minzu_core.codes.divisions import DivisionCode
-from minzu_core.disputes import OPEN_STATES, Dispute, DisputeCategory, Severity
+from minzu_core.disputes.model import OPEN_STATES, Dispute, DisputeCategory, Severity
+from minzu_core.disputes.ports import DisputeIndex, DisputeQuery, DisputesPort
 from minzu_core.errors import NotFoundError, PermissionDeniedError, ValidationError
-from minzu_core.history import ChangeKind
-from minzu_core.ports import DisputeIndex, DisputeQuery, StoreSession
-from minzu_core.privacy import intersect_scope
-
-if TYPE_CHECKING:
-    from minzu_core.uow import UnitOfWork
+from minzu_core.hierarchy.ports import HierarchyPort
+from minzu_core.history import ChangeKind, HistoryPort
+from minzu_core.ledger.ports import LedgerPort
+from minzu_core.privacy.actor import intersect_scope
+from minzu_core.repository import RepositoryContext
 
 __all__ = ["DisputeRepository"]
 
@@ -27,6 +27,20 @@ _List: TypeAlias = list
 
 def _as_code(value: DivisionCode | str, field: str = "within") -> DivisionCode:
     return value if isinstance(value, DivisionCode) else DivisionCode.parse(value, field=field)
+
+
+class _Storage(HierarchyPort, LedgerPort, DisputesPort, HistoryPort, Protocol):
+    """The ports the dispute repository uses."""
+
+
+class DisputeContext(RepositoryContext[_Storage], Protocol):
+    """What the dispute repository is given: a repository context and the mediation target
+    recorded when a dispute is accepted."""
+
+    @property
+    def dispute_target_days(self) -> int:
+        """The mediation target in days (default one month)."""
+        ...
 
 
 class DisputeRepository:
@@ -38,11 +52,11 @@ class DisputeRepository:
     dispute's history (who, when, what, note).
     """
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: DisputeContext) -> None:
         self._uow = uow
 
     @property
-    def _s(self) -> StoreSession:
+    def _s(self) -> _Storage:
         return self._uow.session
 
     def _visible(self, dispute: Dispute) -> Dispute:
@@ -188,7 +202,7 @@ class DisputeRepository:
         **filters: Any,
     ) -> _List[Dispute]:
         """Disputes in scope (origin or handling unit in ``within``'s subtree) matching the
-        filters of :class:`~minzu_core.ports.DisputeQuery` (``handled_within``, ``states``,
+        filters of :class:`~minzu_core.disputes.DisputeQuery` (``handled_within``, ``states``,
         ``category``, ``severity``, ``ethnic_factor``, ``mass``, ``escalated``,
         ``registered_from``/``to``, ``concluded_from``/``to``, ``overdue_at``), evaluated in
         the store."""

@@ -15,8 +15,8 @@ from datetime import date, timedelta
 
 from minzu_core.codes.divisions import DivisionCode, UnitKind
 from minzu_core.codes.resident_id import make_resident_id, parse_resident_id
-from minzu_core.hierarchy import Unit
-from minzu_core.ledger import (
+from minzu_core.hierarchy.model import Unit
+from minzu_core.ledger.model import (
     HouseholdRegistration,
     LanguageProficiency,
     MigrationReason,

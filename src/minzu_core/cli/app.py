@@ -23,7 +23,7 @@ from minzu_core import __version__
 from minzu_core.errors import MinzuError, StoreError
 
 if TYPE_CHECKING:
-    from minzu_core.ports import SchemaManaged
+    from minzu_core.store.ports import SchemaManaged
 
 
 app = typer.Typer(
@@ -87,11 +87,11 @@ def demo(
 ) -> None:
     """演示: build Xihu District as of 2019-12-16 with a synthetic year of every record kind and
     print the indicator report for the district by township."""
-    from minzu_core.demo import DEMO_AS_OF, run_demo
-    from minzu_core.demo_year import populate_demo_year
+    from minzu_core.demo.xihu import DEMO_AS_OF, run_demo
+    from minzu_core.demo.year import populate_demo_year
     from minzu_core.indicators import compute
-    from minzu_core.privacy import Actor
-    from minzu_core.store import open_store
+    from minzu_core.privacy.actor import Actor
+    from minzu_core.store.factory import open_store
 
     with (
         open_store(store) as opened,
@@ -285,8 +285,8 @@ def indicators(
     minzu-core/indicator-results v1)."""
     from minzu_core.errors import ValidationError
     from minzu_core.indicators import compute
-    from minzu_core.privacy import Actor
-    from minzu_core.store import open_store
+    from minzu_core.privacy.actor import Actor
+    from minzu_core.store.factory import open_store
 
     formats = ("table", "json", "csv", "xlsx", "markdown")
     if output_format not in formats:
@@ -352,8 +352,8 @@ def report(
     """报告: the whole catalog for a unit and period as a Markdown or XLSX report with charts."""
     from minzu_core.indicators import compute
     from minzu_core.indicators.report import write_report
-    from minzu_core.privacy import Actor
-    from minzu_core.store import open_store
+    from minzu_core.privacy.actor import Actor
+    from minzu_core.store.factory import open_store
 
     request = _request(period, unit, by, None, mode, mapped_on, suppress_below, False)
     with open_store(store) as opened, opened.unit_of_work(Actor.system("minzu-cli")) as uow:
@@ -372,9 +372,9 @@ def units_load(
     reason: Annotated[str, typer.Option(help="Why the units are loaded.")] = "导入区划 load",
 ) -> None:
     """Load division units (parents first); units already stored are skipped."""
-    from minzu_core.hierarchy import EDITIONS, load_edition, read_nbs_csv
-    from minzu_core.privacy import Actor
-    from minzu_core.store import open_store
+    from minzu_core.hierarchy.editions import EDITIONS, load_edition, read_nbs_csv
+    from minzu_core.privacy.actor import Actor
+    from minzu_core.store.factory import open_store
 
     units = load_edition(source) if source in EDITIONS else read_nbs_csv(Path(source))
     added = 0
@@ -389,8 +389,8 @@ def units_load(
 
 def _schema_backend(store: str, prefix: str, schema: str | None) -> SchemaManaged:
     """Open ``store`` without creating tables; it must manage a versioned schema."""
-    from minzu_core.ports import SchemaManaged
-    from minzu_core.store import open_store
+    from minzu_core.store.factory import open_store
+    from minzu_core.store.ports import SchemaManaged
 
     options: dict[str, Any] = {"create_tables": False, "prefix": prefix}
     if schema is not None:
@@ -469,7 +469,7 @@ def schema_current(
 @app.command()
 def stores() -> None:
     """List the installed storage adapters (URL schemes)."""
-    from minzu_core.store import available_schemes
+    from minzu_core.store.factory import available_schemes
 
     for scheme in available_schemes():
         _out.print(scheme)

@@ -12,12 +12,12 @@ from types import TracebackType
 from typing import Any
 
 from minzu_core.clock import Clock, system_clock
-from minzu_core.disputes import DEFAULT_TARGET_DAYS
+from minzu_core.disputes.model import DEFAULT_TARGET_DAYS
 from minzu_core.errors import UnknownStoreError, ValidationError
-from minzu_core.ports import StoreBackend
-from minzu_core.privacy import Actor
-from minzu_core.services import Calendar, CalendarDays
-from minzu_core.uow import UnitOfWork
+from minzu_core.privacy.actor import Actor
+from minzu_core.services.model import Calendar, CalendarDays
+from minzu_core.store.ports import StoreBackend
+from minzu_core.store.uow import UnitOfWork
 
 __all__ = ["ENTRY_POINT_GROUP", "Store", "available_schemes", "open_store", "url_scheme"]
 

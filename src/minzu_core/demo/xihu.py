@@ -14,11 +14,12 @@ from datetime import date
 import attrs
 
 from minzu_core.codes.divisions import DivisionCode, Level
-from minzu_core.hierarchy import Unit, load_edition
-from minzu_core.ledger import ResidenceStatus
-from minzu_core.privacy import Actor
-from minzu_core.store import Store
-from minzu_core.synthetic import synthetic_communities, synthetic_people
+from minzu_core.demo.synthetic import synthetic_communities, synthetic_people
+from minzu_core.hierarchy.editions import load_edition
+from minzu_core.hierarchy.model import Unit
+from minzu_core.ledger.model import ResidenceStatus
+from minzu_core.privacy.actor import Actor
+from minzu_core.store.factory import Store
 
 __all__ = ["DEMO_AS_OF", "XIHU", "DemoResult", "TownshipRow", "run_demo"]
 

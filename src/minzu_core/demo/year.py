@@ -37,7 +37,7 @@ from typing import Any
 
 import attrs
 
-from minzu_core.activities import (
+from minzu_core.activities.model import (
     LANGUAGE_TRAINING,
     PLAQUE_CEREMONY,
     SAFETY_EDUCATION,
@@ -55,13 +55,13 @@ from minzu_core.clock import CST
 from minzu_core.codes.divisions import DivisionCode, Level, UnitKind
 from minzu_core.codes.resident_id import Gender
 from minzu_core.codes.uscc import make_uscc
-from minzu_core.demo import DEMO_AS_OF, XIHU
-from minzu_core.disputes import CHANNELS, Dispute, Party
-from minzu_core.disputes import OPEN_STATES as DISPUTE_OPEN_STATES
+from minzu_core.demo.xihu import DEMO_AS_OF, XIHU
+from minzu_core.disputes.model import CHANNELS, Dispute, Party
+from minzu_core.disputes.model import OPEN_STATES as DISPUTE_OPEN_STATES
 from minzu_core.errors import NotFoundError, ValidationError
-from minzu_core.hierarchy import Unit
-from minzu_core.ledger import LanguageProficiency, Person, Residence
-from minzu_core.organisation import (
+from minzu_core.hierarchy.model import Unit
+from minzu_core.ledger.model import LanguageProficiency, Person, Residence
+from minzu_core.organisation.model import (
     DESIGNATED_CADRE,
     ETHNIC_AFFAIRS_OFFICER,
     FIRST_RESPONSIBLE,
@@ -77,16 +77,16 @@ from minzu_core.organisation import (
     TitleEntry,
     TitleLevel,
 )
-from minzu_core.privacy import Actor
-from minzu_core.services import (
+from minzu_core.privacy.actor import Actor
+from minzu_core.services.model import (
     OPEN_STATES,
     Satisfaction,
     ServiceCategory,
     ServiceRequest,
     ServiceWindow,
 )
-from minzu_core.store import Store
-from minzu_core.uow import UnitOfWork
+from minzu_core.store.factory import Store
+from minzu_core.store.uow import UnitOfWork
 
 __all__ = [
     "DEMO_YEAR_CUTOFF",

@@ -9,7 +9,7 @@ Both follow the rules of the ledger: every write needs a reason and the record's
 actor's scope, and is recorded in the change history (who, when, why); a record read by id
 outside the scope raises :class:`~minzu_core.errors.PermissionDeniedError`; lists show only what
 is inside the scope; saves are checked against the stored version. Filters and sums run in the
-store (:class:`~minzu_core.ports.OrgQuery`).
+store (:class:`~minzu_core.organisation.OrgQuery`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, TypeAlias, TypeVar
+from typing import Protocol, TypeAlias, TypeVar
 
 import attrs
 
-from minzu_core.activities import (
+from minzu_core.activities.model import (
     DEFAULT_ACTIVITY_TYPES,
     Activity,
     ActivityTotals,
@@ -45,9 +45,11 @@ from minzu_core.errors import (
     PermissionDeniedError,
     ValidationError,
 )
-from minzu_core.hierarchy import Unit
-from minzu_core.history import ChangeKind, ChangeRecord
-from minzu_core.organisation import (
+from minzu_core.hierarchy.model import Unit
+from minzu_core.hierarchy.ports import HierarchyPort, UnitQuery
+from minzu_core.history import ChangeKind, ChangeRecord, HistoryPort
+from minzu_core.ledger.repository import PersonRepository
+from minzu_core.organisation.model import (
     DEFAULT_POLICY,
     Appointment,
     Body,
@@ -66,11 +68,10 @@ from minzu_core.organisation import (
     as_code,
     coverage_report,
 )
-from minzu_core.ports import OrgQuery, OrgRecord, StoreSession, UnitQuery, org_key
-from minzu_core.privacy import intersect_scope
-
-if TYPE_CHECKING:
-    from minzu_core.uow import UnitOfWork
+from minzu_core.organisation.ports import OrganisationPort, OrgQuery, OrgRecord, org_key
+from minzu_core.privacy.actor import intersect_scope
+from minzu_core.repository import RepositoryContext
+from minzu_core.services.repository import ServiceRepository
 
 __all__ = ["ActivityRepository", "OrganisationRepository"]
 
@@ -120,14 +121,39 @@ def _immutable(field: str) -> ValidationError:
     )
 
 
+class _Storage(HierarchyPort, OrganisationPort, HistoryPort, Protocol):
+    """The ports the organisation repositories use."""
+
+
+class OrganisationContext(RepositoryContext[_Storage], Protocol):
+    """What the organisation repositories are given: a repository context, the person and
+    service repositories (a cadre may be a ledger person; a window body names its window) and
+    the organisation repository itself (activities, sites and teams belong to bodies)."""
+
+    @property
+    def people(self) -> PersonRepository:
+        """The ledger's repository."""
+        ...
+
+    @property
+    def services(self) -> ServiceRepository:
+        """The service repository."""
+        ...
+
+    @property
+    def org(self) -> OrganisationRepository:
+        """The organisation repository."""
+        ...
+
+
 class _Repository:
     """What both repositories share: scope, units, history, versioned writes."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: OrganisationContext) -> None:
         self._uow = uow
 
     @property
-    def _s(self) -> StoreSession:
+    def _s(self) -> _Storage:
         return self._uow.session
 
     def _prefixes(self, within: DivisionCode | str | None) -> tuple[str, ...] | None:

@@ -1,0 +1,285 @@
+"""The repository of units and unit changes (区划仓储)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Protocol
+
+import attrs
+
+from minzu_core.checks import check_version, require_reason
+from minzu_core.codes.divisions import DivisionCode, Level
+from minzu_core.errors import (
+    DuplicateError,
+    NotFoundError,
+    ValidationError,
+)
+from minzu_core.hierarchy.model import Hierarchy, Unit, UnitChange, UnitChangeKind
+from minzu_core.hierarchy.ports import HierarchyPort, UnitQuery, unit_key
+from minzu_core.history import ChangeKind, ChangeRecord, HistoryPort
+from minzu_core.privacy.actor import intersect_scope
+from minzu_core.repository import List, RepositoryContext, as_code, scope_prefixes
+
+__all__ = [
+    "UnitRepository",
+]
+
+
+class _Storage(HierarchyPort, HistoryPort, Protocol):
+    """The ports the unit repository uses."""
+
+
+class UnitRepository:
+    """Units of the division hierarchy and their recorded changes."""
+
+    def __init__(self, uow: RepositoryContext[_Storage]) -> None:
+        self._uow = uow
+
+    @property
+    def _s(self) -> _Storage:
+        return self._uow.session
+
+    # -- reads ---------------------------------------------------------------------------------
+    def find(self, code: DivisionCode | str, as_of: date | None = None) -> Unit | None:
+        """The unit with ``code`` valid on ``as_of`` (``None``: the latest version), or None."""
+        c = as_code(code)
+        self._uow.actor.require(c, write=False)
+        return _pick_version(self._s.get_unit_versions(c), as_of)
+
+    def get(self, code: DivisionCode | str, as_of: date | None = None) -> Unit:
+        """Like :meth:`find` but raises :class:`NotFoundError` (code ``unit_not_found``)."""
+        unit = self.find(code, as_of)
+        if unit is None:
+            c = as_code(code)
+            raise NotFoundError(
+                f"单位 {c.short} 不存在",
+                f"unit {c.short} not found",
+                code="unit_not_found",
+                field="code",
+                details={"code": c.value},
+            )
+        return unit
+
+    def versions(self, code: DivisionCode | str) -> List[Unit]:
+        """Every stored version of a code (codes can be reused), oldest first."""
+        c = as_code(code)
+        self._uow.actor.require(c, write=False)
+        return self._s.get_unit_versions(c)
+
+    def list(
+        self,
+        *,
+        within: DivisionCode | str | None = None,
+        level: Level | None = None,
+        as_of: date | None = None,
+    ) -> List[Unit]:
+        """Units in ``within``'s subtree (or the whole scope), optionally of one level and valid
+        on a date; only units inside the actor's scope are returned."""
+        roots = intersect_scope(self._uow.actor, None if within is None else as_code(within))
+        return self._s.query_units(
+            UnitQuery(prefixes=scope_prefixes(roots), level=level, as_of=as_of)
+        )
+
+    def children(self, code: DivisionCode | str, as_of: date | None = None) -> List[Unit]:
+        """The direct children of a unit (in scope)."""
+        c = as_code(code)
+        return [u for u in self.list(within=c, as_of=as_of) if u.code.parent == c]
+
+    def subtree(
+        self, code: DivisionCode | str, as_of: date | None = None, *, include_self: bool = True
+    ) -> List[Unit]:
+        """The unit and everything below it (in scope)."""
+        c = as_code(code)
+        units = self.list(within=c, as_of=as_of)
+        return units if include_self else [u for u in units if u.code != c]
+
+    def ancestors(self, code: DivisionCode | str, as_of: date | None = None) -> List[Unit]:
+        """The stored units above ``code``, nearest first."""
+        c = as_code(code)
+        self._uow.actor.require(c, write=False)
+        found: List[Unit] = []
+        for anc in c.ancestors():
+            unit = _pick_version(self._s.get_unit_versions(anc), as_of)
+            if unit is not None:
+                found.append(unit)
+        return found
+
+    def hierarchy(self, *, within: DivisionCode | str | None = None) -> Hierarchy:
+        """An in-memory :class:`Hierarchy` of the units and changes in scope (for analysis)."""
+        units = self.list(within=within)
+        roots = intersect_scope(self._uow.actor, None if within is None else as_code(within))
+        return Hierarchy(units, self._s.query_unit_changes(scope_prefixes(roots)))
+
+    def changes(self, *, within: DivisionCode | str | None = None) -> List[UnitChange]:
+        """Recorded unit changes in scope, by effective date."""
+        roots = intersect_scope(self._uow.actor, None if within is None else as_code(within))
+        return self._s.query_unit_changes(scope_prefixes(roots))
+
+    def history(
+        self, code: DivisionCode | str, valid_from: date | None = None
+    ) -> List[ChangeRecord]:
+        """The change history of one unit version."""
+        c = as_code(code)
+        self._uow.actor.require(c, write=False)
+        return self._s.list_history("unit", unit_key(c, valid_from))
+
+    # -- writes --------------------------------------------------------------------------------
+    def add(self, unit: Unit, *, reason: str) -> Unit:
+        """Store a new unit version. Its parent (for a standard code below the province) must
+        already be stored, and its validity must not overlap another version of the code."""
+        why = require_reason(reason)
+        self._uow.actor.require(unit.code)
+        self._check_new_unit(unit)
+        stored = attrs.evolve(unit, version=1)
+        self._s.insert_unit(stored)
+        self._uow.record(
+            "unit", unit_key(unit.code, unit.valid_from), 1, ChangeKind.CREATED, why, stored
+        )
+        return stored
+
+    def add_many(self, units: Iterable[Unit], *, reason: str) -> List[Unit]:
+        """Add several units, parents first (e.g. a whole NBS edition)."""
+        ordered = sorted(units, key=lambda u: (u.level.depth, u.code.value))
+        return [self.add(u, reason=reason) for u in ordered]
+
+    def save(self, unit: Unit, *, reason: str, correction: bool = False) -> Unit:
+        """Store a changed unit version (same code and ``valid_from``), version-checked."""
+        why = require_reason(reason)
+        self._uow.actor.require(unit.code)
+        current = next(
+            (u for u in self._s.get_unit_versions(unit.code) if u.valid_from == unit.valid_from),
+            None,
+        )
+        if current is None:
+            raise NotFoundError(
+                f"单位 {unit.code.short} 不存在",
+                f"unit {unit.code.short} not found",
+                code="unit_not_found",
+                field="code",
+            )
+        check_version(current.version, unit.version, "unit")
+        others = [
+            u for u in self._s.get_unit_versions(unit.code) if u.valid_from != unit.valid_from
+        ]
+        _check_no_overlap(unit, others)
+        stored = attrs.evolve(unit, version=unit.version + 1)
+        self._s.update_unit(stored, unit.version)
+        kind = ChangeKind.CORRECTED if correction else ChangeKind.UPDATED
+        self._uow.record(
+            "unit", unit_key(unit.code, unit.valid_from), stored.version, kind, why, stored
+        )
+        return stored
+
+    def apply_change(self, change: UnitChange, *, reason: str) -> UnitChange:
+        """Record a unit change and apply it to the stored versions.
+
+        renamed: the current version closes on the effective date and a version with the new
+        name opens; recoded: the old code closes and the successor code opens (with the new name,
+        or the old one); merged/split/abolished: the old code closes (successors must exist);
+        created: the new code opens with ``new_name``.
+        """
+        why = require_reason(reason)
+        actor = self._uow.actor
+        actor.require(change.code)
+        for succ in change.successors:
+            actor.require(succ, field="successors")
+        day = change.effective
+        if change.kind is UnitChangeKind.CREATED:
+            name = change.new_name
+            if not name:
+                raise ValidationError(
+                    "新设单位须有名称",
+                    "a created unit needs new_name",
+                    code="name_required",
+                    field="new_name",
+                )
+            self.add(Unit.create(change.code, name, valid_from=day), reason=why)
+        else:
+            current = _pick_version(self._s.get_unit_versions(change.code), day)
+            if current is None:
+                raise NotFoundError(
+                    f"单位 {change.code.short} 在生效日不存在",
+                    f"unit {change.code.short} does not exist on the effective date",
+                    code="unit_not_found",
+                    field="code",
+                )
+            if change.kind in (UnitChangeKind.MERGED, UnitChangeKind.SPLIT):
+                for succ in change.successors:
+                    if _pick_version(self._s.get_unit_versions(succ), day) is None:
+                        raise NotFoundError(
+                            f"承继单位 {succ.short} 在生效日不存在",
+                            f"successor unit {succ.short} does not exist on the effective date",
+                            code="unit_not_found",
+                            field="successors",
+                        )
+            self.save(attrs.evolve(current, valid_to=day), reason=why)
+            if change.kind is UnitChangeKind.RENAMED:
+                name = change.new_name or current.name
+                self.add(
+                    attrs.evolve(current, name=name, valid_from=day, valid_to=None, version=0),
+                    reason=why,
+                )
+            elif change.kind is UnitChangeKind.RECODED:
+                succ = change.successors[0]
+                if _pick_version(self._s.get_unit_versions(succ), day) is None:
+                    self.add(
+                        Unit.create(
+                            succ,
+                            change.new_name or current.name,
+                            valid_from=day,
+                            urban_rural_code=current.urban_rural_code,
+                        ),
+                        reason=why,
+                    )
+        self._s.insert_unit_change(change)
+        self._uow.record("unit_change", str(change.id), 1, ChangeKind.CREATED, why, change)
+        return change
+
+    def _check_new_unit(self, unit: Unit) -> None:
+        parent = unit.code.parent
+        if (
+            parent is not None
+            and unit.level is not Level.PROVINCE
+            and not self._s.get_unit_versions(parent)
+        ):
+            raise ValidationError(
+                f"上级单位 {parent.short} 尚未登记",
+                f"parent unit {parent.short} is not stored yet",
+                code="parent_missing",
+                field="code",
+            )
+        _check_no_overlap(unit, self._s.get_unit_versions(unit.code))
+
+
+def _pick_version(versions: list[Unit], as_of: date | None) -> Unit | None:
+    if not versions:
+        return None
+    if as_of is None:
+        return max(versions, key=lambda u: u.valid_from or date.min)
+    for unit in versions:
+        if unit.valid_on(as_of):
+            return unit
+    return None
+
+
+def _check_no_overlap(unit: Unit, others: list[Unit]) -> None:
+    start = unit.valid_from or date.min
+    end = unit.valid_to or date.max
+    for other in others:
+        if other.valid_from == unit.valid_from:
+            raise DuplicateError(
+                f"单位 {unit.code.short} 的该版本已存在",
+                f"unit {unit.code.short} already has a version from this date",
+                code="duplicate_unit",
+                field="code",
+            )
+        o_start = other.valid_from or date.min
+        o_end = other.valid_to or date.max
+        if start < o_end and o_start < end:
+            raise DuplicateError(
+                f"单位 {unit.code.short} 的有效期与已有版本重叠",
+                f"unit {unit.code.short} overlaps the validity of a stored version",
+                code="unit_validity_overlap",
+                field="valid_from",
+            )

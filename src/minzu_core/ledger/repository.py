@@ -1,0 +1,310 @@
+"""The repository of the ledger (台账仓储): persons and their residence episodes."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Protocol
+
+import attrs
+
+from minzu_core.checks import check_version, require_reason
+from minzu_core.codes.divisions import DivisionCode, Level
+from minzu_core.codes.resident_id import mask_resident_id, parse_resident_id
+from minzu_core.errors import (
+    DuplicateError,
+    NotFoundError,
+    PermissionDeniedError,
+    ValidationError,
+)
+from minzu_core.hierarchy.ports import HierarchyPort
+from minzu_core.history import ChangeKind, ChangeRecord, HistoryPort
+from minzu_core.ledger.model import Person, PersonStatus, ResidenceStatus
+from minzu_core.ledger.ports import LedgerPort, PersonQuery
+from minzu_core.privacy.actor import intersect_scope
+from minzu_core.repository import List, RepositoryContext, as_code, scope_prefixes
+
+__all__ = [
+    "PersonRepository",
+]
+
+
+class _Storage(HierarchyPort, LedgerPort, HistoryPort, Protocol):
+    """The ports the person repository uses."""
+
+
+class PersonRepository:
+    """The ledger: persons and their residence episodes."""
+
+    def __init__(self, uow: RepositoryContext[_Storage]) -> None:
+        self._uow = uow
+
+    @property
+    def _s(self) -> _Storage:
+        return self._uow.session
+
+    # -- scope ---------------------------------------------------------------------------------
+    def _visible(self, person: Person) -> bool:
+        actor = self._uow.actor
+        return actor.unrestricted or any(actor.covers(r.unit_code) for r in person.residences)
+
+    def _require_visible(self, person: Person) -> None:
+        if not self._visible(person):
+            raise PermissionDeniedError(
+                "该人员不在操作人的数据范围内",
+                "the person is outside the actor's scope",
+                code="outside_scope",
+                field="residences",
+            )
+
+    # -- reads ---------------------------------------------------------------------------------
+    def find(self, person_id: uuid.UUID | str) -> Person | None:
+        """The person with this id, or ``None``; raises PermissionDeniedError out of scope."""
+        pid = person_id if isinstance(person_id, uuid.UUID) else uuid.UUID(str(person_id))
+        person = self._s.get_person(pid)
+        if person is not None:
+            self._require_visible(person)
+        return person
+
+    def get(self, person_id: uuid.UUID | str) -> Person:
+        """Like :meth:`find` but raises :class:`NotFoundError` (code ``person_not_found``)."""
+        person = self.find(person_id)
+        if person is None:
+            raise NotFoundError(
+                "人员记录不存在", "person not found", code="person_not_found", field="id"
+            )
+        return person
+
+    def find_by_id_number(self, id_number: str) -> Person | None:
+        """The active record holding this ID number, or ``None``."""
+        number = parse_resident_id(id_number).number
+        person = self._s.find_active_by_id_number(number)
+        if person is not None:
+            self._require_visible(person)
+        return person
+
+    def _query(
+        self,
+        within: DivisionCode | str | None,
+        as_of: date | None,
+        status: ResidenceStatus | None,
+        minority: bool | None,
+        ethnicity: str | None,
+        limit: int | None,
+        offset: int,
+    ) -> PersonQuery | None:
+        roots = intersect_scope(self._uow.actor, None if within is None else as_code(within))
+        if roots == ():
+            return None
+        return PersonQuery(
+            prefixes=scope_prefixes(roots),
+            as_of=as_of,
+            status=status,
+            minority=minority,
+            ethnicity=ethnicity,
+            limit=limit,
+            offset=offset,
+        )
+
+    def list(
+        self,
+        *,
+        within: DivisionCode | str | None = None,
+        as_of: date | None = None,
+        status: ResidenceStatus | None = None,
+        minority: bool | None = None,
+        ethnicity: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> List[Person]:
+        """Active persons with a residence in ``within``'s subtree (∩ the actor's scope), present
+        on ``as_of`` with ``status`` if given, ordered by id."""
+        query = self._query(within, as_of, status, minority, ethnicity, limit, offset)
+        return [] if query is None else self._s.query_persons(query)
+
+    def count(
+        self,
+        *,
+        within: DivisionCode | str | None = None,
+        as_of: date | None = None,
+        status: ResidenceStatus | None = None,
+        minority: bool | None = None,
+        ethnicity: str | None = None,
+    ) -> int:
+        """How many persons :meth:`list` would return (counted in the store)."""
+        query = self._query(within, as_of, status, minority, ethnicity, None, 0)
+        return 0 if query is None else self._s.count_persons(query)
+
+    def likely_duplicates(self, person: Person) -> List[Person]:
+        """Active records (in scope) that may be the same person: same name, birth date and
+        ethnicity, another id. Offered for a merge decision (:meth:`merge`)."""
+        if person.birth_date is None:
+            return []
+        roots = intersect_scope(self._uow.actor, None)
+        query = PersonQuery(
+            prefixes=scope_prefixes(roots),
+            name=person.name,
+            birth_date=person.birth_date,
+            ethnicity=person.ethnicity,
+        )
+        return [p for p in self._s.query_persons(query) if p.id != person.id]
+
+    def history(self, person_id: uuid.UUID | str) -> List[ChangeRecord]:
+        """Every recorded change of a person, oldest first."""
+        person = self.get(person_id)
+        return self._s.list_history("person", str(person.id))
+
+    # -- writes --------------------------------------------------------------------------------
+    def add(self, person: Person, *, reason: str) -> Person:
+        """Store a new ledger record; returns it with ``version == 1``."""
+        why = require_reason(reason)
+        if person.version != 0:
+            raise ValidationError(
+                "新记录的版本号须为 0",
+                "a new record must have version 0",
+                code="invalid_version",
+                field="version",
+            )
+        if person.status is not PersonStatus.ACTIVE:
+            raise ValidationError(
+                "新记录须为有效状态",
+                "a new record must be active",
+                code="invalid_status",
+                field="status",
+            )
+        if self._s.get_person(person.id) is not None:
+            raise DuplicateError(
+                "人员记录标识重复", "a person with this id exists", code="duplicate_id", field="id"
+            )
+        self._check(person, None)
+        stored = attrs.evolve(person, version=1)
+        self._s.insert_person(stored)
+        self._uow.record("person", str(person.id), 1, ChangeKind.CREATED, why, stored)
+        return stored
+
+    def save(self, person: Person, *, reason: str, correction: bool = False) -> Person:
+        """Store a changed record, version-checked. ``correction=True`` marks the change as the
+        correction of a recording mistake rather than a change in the world."""
+        why = require_reason(reason)
+        current = self._s.get_person(person.id)
+        if current is None:
+            raise NotFoundError(
+                "人员记录不存在", "person not found", code="person_not_found", field="id"
+            )
+        self._require_visible(current)
+        check_version(current.version, person.version, "person")
+        self._check(person, current)
+        stored = attrs.evolve(person, version=person.version + 1)
+        self._s.update_person(stored, person.version)
+        kind = ChangeKind.CORRECTED if correction else ChangeKind.UPDATED
+        self._uow.record("person", str(person.id), stored.version, kind, why, stored)
+        return stored
+
+    def merge(self, keep: Person, duplicate: Person, *, reason: str) -> Person:
+        """Record the decision that ``duplicate`` is the same person as ``keep``: the duplicate
+        becomes ``merged`` (pointing to ``keep``) and stays in the history."""
+        why = require_reason(reason)
+        if keep.id == duplicate.id:
+            raise ValidationError(
+                "不能与自身合并",
+                "cannot merge a record into itself",
+                code="invalid_merge",
+                field="merged_into",
+            )
+        target = self.get(keep.id)
+        if target.status is not PersonStatus.ACTIVE:
+            raise ValidationError(
+                "合并目标须为有效记录",
+                "the record kept must be active",
+                code="invalid_merge",
+                field="merged_into",
+            )
+        merged = attrs.evolve(duplicate, status=PersonStatus.MERGED, merged_into=keep.id)
+        current = self._s.get_person(duplicate.id)
+        if current is None:
+            raise NotFoundError(
+                "人员记录不存在", "person not found", code="person_not_found", field="id"
+            )
+        self._require_visible(current)
+        check_version(current.version, duplicate.version, "person")
+        stored = attrs.evolve(merged, version=duplicate.version + 1)
+        self._s.update_person(stored, duplicate.version)
+        self._uow.record(
+            "person", str(duplicate.id), stored.version, ChangeKind.MERGED, why, stored
+        )
+        return stored
+
+    def _check(self, person: Person, current: Person | None) -> None:
+        """Domain rules that need the store or the clock."""
+        actor = self._uow.actor
+        today = self._uow.today()
+        if person.birth_date is not None and person.birth_date > today:
+            raise ValidationError(
+                "出生日期不能晚于今天",
+                "birth date is in the future",
+                code="birth_date_in_future",
+                field="birth_date",
+            )
+        if not person.residences and not actor.unrestricted:
+            raise PermissionDeniedError(
+                "须登记居住地 (数据范围以居住地确定)",
+                "a residence is required: the actor's scope is checked against it",
+                code="outside_scope",
+                field="residences",
+            )
+        old = {r.id: r for r in current.residences} if current else {}
+        for index, residence in enumerate(person.residences):
+            if old.get(residence.id) == residence:
+                continue  # unchanged episode: no need to re-check
+            field = f"residences[{index}].unit_code"
+            actor.require(residence.unit_code, field=field)
+            if residence.arrival > today:
+                raise ValidationError(
+                    "来本地时间不能晚于今天",
+                    "arrival is in the future",
+                    code="arrival_in_future",
+                    field=f"residences[{index}].arrival",
+                )
+            versions = self._s.get_unit_versions(residence.unit_code)
+            if not versions:
+                raise ValidationError(
+                    f"居住地单位 {residence.unit_code.short} 不存在",
+                    f"residence unit {residence.unit_code.short} does not exist",
+                    code="unit_not_found",
+                    field=field,
+                )
+            if versions[-1].level is not Level.VILLAGE:
+                raise ValidationError(
+                    "居住地须为社区/村级单位",
+                    "the residence unit must be a community or village",
+                    code="residence_level",
+                    field=field,
+                )
+        if person.guardian_id is not None and (
+            current is None or current.guardian_id != person.guardian_id
+        ):
+            guardian = self._s.get_person(person.guardian_id)
+            if guardian is None:
+                raise ValidationError(
+                    "监护人记录不存在",
+                    "the guardian record does not exist",
+                    code="guardian_not_found",
+                    field="guardian_id",
+                )
+        if (
+            person.id_number is not None
+            and person.status is PersonStatus.ACTIVE
+            and (
+                current is None
+                or current.id_number != person.id_number
+                or current.status is not PersonStatus.ACTIVE
+            )
+        ):
+            holder = self._s.find_active_by_id_number(person.id_number)
+            if holder is not None and holder.id != person.id:
+                raise DuplicateError(
+                    f"公民身份号码 {mask_resident_id(person.id_number)} 已有有效记录",
+                    f"an active record with ID number {mask_resident_id(person.id_number)} exists",
+                    code="duplicate_id_number",
+                    field="id_number",
+                )

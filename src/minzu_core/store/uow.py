@@ -1,0 +1,184 @@
+"""The unit of work and its repositories (工作单元与仓储).
+
+``with store.unit_of_work(actor) as uow: ...; uow.commit()`` — everything done through ``uow``
+becomes visible to others only on :meth:`UnitOfWork.commit`; leaving the block without a commit
+(or with an exception) rolls back. After a commit the same ``uow`` may go on with a new
+transaction.
+
+The unit of work holds one repository per context (``units``, ``people``, ``services``,
+``org``, ``activities``, ``disputes``); each repository receives the unit of work as its
+:class:`~minzu_core.repository.RepositoryContext` and enforces the domain rules on top of the
+storage primitives of its context's ``ports`` module: the actor's scope, validation against the
+stored hierarchy, one active record per ID number, optimistic versions and the change history
+(who, when, why).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from types import TracebackType
+from typing import Any, TypeAlias
+
+from minzu_core.clock import Clock, today_cst
+from minzu_core.codes.divisions import DivisionCode
+from minzu_core.disputes.model import DEFAULT_TARGET_DAYS
+from minzu_core.disputes.repository import DisputeRepository
+from minzu_core.errors import (
+    MinzuError,
+    PermissionDeniedError,
+)
+from minzu_core.hierarchy.repository import UnitRepository
+from minzu_core.history import ChangeKind, ChangeRecord
+from minzu_core.ledger.repository import PersonRepository
+from minzu_core.organisation.repository import ActivityRepository, OrganisationRepository
+from minzu_core.privacy.actor import Actor
+from minzu_core.serialization import unstructure
+from minzu_core.services.model import Calendar, CalendarDays
+from minzu_core.services.repository import ServiceRepository
+from minzu_core.store.ports import StoreBackend, StoreSession
+
+__all__ = [
+    "UnitOfWork",
+]
+
+# The repositories have a method called ``list``; annotations inside them use this alias.
+_List: TypeAlias = list
+
+
+def _as_code(value: DivisionCode | str, field: str = "code") -> DivisionCode:
+    return value if isinstance(value, DivisionCode) else DivisionCode.parse(value, field=field)
+
+
+def _prefixes(roots: tuple[DivisionCode, ...] | None) -> tuple[str, ...] | None:
+    return None if roots is None else tuple(r.short for r in roots)
+
+
+class UnitOfWork:
+    """One business transaction by one actor. Use it as a context manager.
+
+    Attributes:
+        actor: who is acting (recorded in every change; their scope limits every read/write).
+        units: the :class:`UnitRepository`.
+        people: the :class:`PersonRepository`.
+        services: the :class:`~minzu_core.services.ServiceRepository`.
+        org, activities: the organisation section (:mod:`minzu_core.organisation.repository`).
+        disputes: the :class:`~minzu_core.disputes.DisputeRepository`.
+        dispute_target_days: the mediation target recorded when a dispute is accepted.
+        calendar: how promised days are counted (calendar days unless the store says otherwise).
+    """
+
+    def __init__(
+        self,
+        backend: StoreBackend,
+        actor: Actor,
+        clock: Clock,
+        calendar: Calendar | None = None,
+        dispute_target_days: int = DEFAULT_TARGET_DAYS,
+    ) -> None:
+        self._backend = backend
+        self.actor = actor
+        self.clock = clock
+        self.calendar: Calendar = calendar or CalendarDays()
+        self.dispute_target_days: int = dispute_target_days
+        self._session: StoreSession | None = None
+        self._entered = False
+        self.units = UnitRepository(self)
+        self.people = PersonRepository(self)
+        self.services = ServiceRepository(self)
+        self.org = OrganisationRepository(self)
+        self.activities = ActivityRepository(self)
+        self.disputes = DisputeRepository(self)
+
+    # -- transaction control -------------------------------------------------------------------
+    def __enter__(self) -> UnitOfWork:
+        self._entered = True
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._entered = False
+        self._end(rollback=True)
+
+    @property
+    def session(self) -> StoreSession:
+        """The current storage session (begun lazily)."""
+        if not self._entered:
+            raise MinzuError(
+                "工作单元须在 with 语句中使用",
+                "use the unit of work inside a with block",
+                code="unit_of_work_not_active",
+            )
+        if self._session is None:
+            self._session = self._backend.begin()
+        return self._session
+
+    def commit(self) -> None:
+        """Commit everything done since the block started (or since the last commit)."""
+        session = self._session
+        if session is None:
+            return
+        try:
+            session.commit()
+        finally:
+            self._session = None
+            session.close()
+
+    def rollback(self) -> None:
+        """Discard everything done since the block started (or since the last commit)."""
+        self._end(rollback=True)
+
+    def _end(self, *, rollback: bool) -> None:
+        session = self._session
+        self._session = None
+        if session is not None:
+            try:
+                if rollback:
+                    session.rollback()
+            finally:
+                session.close()
+
+    # -- helpers shared by repositories ----------------------------------------------------------
+    def record(
+        self,
+        entity_type: str,
+        entity_id: str,
+        version: int,
+        kind: ChangeKind,
+        reason: str,
+        snapshot: Any,
+    ) -> ChangeRecord:
+        """Append a history record for a change made in this unit of work."""
+        record = ChangeRecord(
+            entity_type=entity_type,
+            entity_id=entity_id,
+            version=version,
+            at=self.clock(),
+            actor_id=self.actor.id,
+            kind=kind,
+            reason=reason,
+            snapshot=unstructure(snapshot),
+        )
+        self.session.append_history(record)
+        return record
+
+    def history(self, entity_type: str, entity_id: str) -> _List[ChangeRecord]:
+        """The raw history of any entity (requires an unrestricted actor).
+
+        Prefer ``uow.people.history(person_id)`` or ``uow.units.history(code)``, which check
+        scope.
+        """
+        if not self.actor.unrestricted:
+            raise PermissionDeniedError(
+                "仅限全域权限的操作人查看任意实体的变更记录",
+                "only an unrestricted actor may read any entity's history",
+                code="outside_scope",
+            )
+        return self.session.list_history(entity_type, entity_id)
+
+    def today(self) -> date:
+        """Today's date (China Standard Time) by the injected clock."""
+        return today_cst(self.clock)
