@@ -1,4 +1,4 @@
-"""Shared fixtures: real database servers for the SQL adapter.
+"""Shared fixtures: real database servers for the SQL adapter, and the chart font.
 
 The PostgreSQL and MariaDB/MySQL suites take their server URLs from ``MINZU_TEST_POSTGRES_URL``
 and ``MINZU_TEST_MYSQL_URL``. Without them the tests are skipped with a reason, except when
@@ -7,6 +7,11 @@ fails the run, because in CI skipping a database suite is a failure, not a pass.
 
 Every test gets its own PostgreSQL schema or MariaDB database (``minzu_t_<random>``), dropped
 afterwards, so runs never see each other's rows.
+
+Charts need matplotlib, fontTools (for the glyph check) and an operating-system font that shows
+Chinese. The ``chart_support`` fixture skips a test that needs them, with the install hint —
+except in CI (``MINZU_CI=1``, set by ``.ci/run``, which installs the font): there a missing piece
+fails the test, so CI never passes with a chart test skipped.
 """
 
 from __future__ import annotations
@@ -29,6 +34,36 @@ def _unavailable(message: str) -> None:
     if _required():
         pytest.fail(f"{message} (MINZU_REQUIRE_DATABASES=1: a skipped database suite fails CI)")
     pytest.skip(message)
+
+
+def _chart_unavailable(message: str) -> None:
+    if os.environ.get("MINZU_CI") == "1":
+        pytest.fail(f"{message} — required in CI (MINZU_CI=1)")
+    pytest.skip(message)
+
+
+def require_chart_support() -> None:
+    """Skip (fail in CI) unless matplotlib, fontTools and a CJK font are all available."""
+    for name, install in (
+        ("matplotlib", "pip install matplotlib"),
+        ("fontTools", "pip install fonttools"),
+    ):
+        try:
+            __import__(name)
+        except ImportError:
+            _chart_unavailable(f"optional dependency {name} is not installed ({install})")
+    from minzu_core.indicators.charts import MissingFontError, find_cjk_font
+
+    try:
+        find_cjk_font()
+    except MissingFontError:
+        _chart_unavailable("no CJK font found (apt-get install fonts-noto-cjk)")
+
+
+@pytest.fixture(scope="session")
+def chart_support() -> None:
+    """A test that draws charts: skipped without the font (with the hint), failed in CI."""
+    require_chart_support()
 
 
 @attrs.frozen

@@ -7,7 +7,6 @@ in CI (``MINZU_CI=1``, set by ``.ci/run``), where they are required and a skip i
 from __future__ import annotations
 
 import functools
-import os
 import sys
 import warnings
 from pathlib import Path
@@ -27,29 +26,10 @@ from minzu_core.indicators import (
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def _unavailable(message: str) -> None:
-    if os.environ.get("MINZU_CI") == "1":
-        pytest.fail(f"{message} — required in CI (MINZU_CI=1)")
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
-def charts() -> Any:
-    for name, install in (
-        ("matplotlib", "pip install matplotlib"),
-        ("fontTools", "pip install fonttools"),
-    ):
-        try:
-            __import__(name)
-        except ImportError:
-            _unavailable(f"optional dependency {name} is not installed ({install})")
+def charts(chart_support: None) -> Any:
     from minzu_core.indicators import charts as module
-    from minzu_core.indicators.charts import MissingFontError
 
-    try:
-        module.find_cjk_font()
-    except MissingFontError:
-        _unavailable("no CJK font found (apt-get install fonts-noto-cjk)")
     return module
 
 

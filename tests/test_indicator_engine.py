@@ -404,8 +404,7 @@ def test_cli_bad_input_exits_2_with_one_line(db: str, extra: list[str], code: st
 
 
 @pytest.mark.parametrize("suffix", [".md", ".xlsx"])
-def test_cli_report(db: str, tmp_path: Path, suffix: str) -> None:
-    pytest.importorskip("matplotlib")
+def test_cli_report(db: str, tmp_path: Path, suffix: str, chart_support: None) -> None:
     target = tmp_path / f"report{suffix}"
     args = ["report", "--store", db, "--period", "2019", "--unit", "360103"]
     result = runner.invoke(app, [*args, "--output", str(target)])
@@ -463,3 +462,30 @@ def test_comparisons_in_mapped_mode_use_the_same_units(store: Store) -> None:
     new_town = rows[("360103014000", None)]
     assert new_town.value == 0 and new_town.previous_value == 1  # 桃花镇's 2019 activity
     assert ("360103101000", None) not in rows
+
+
+@pytest.mark.parametrize("suffix", [".md", ".xlsx"])
+def test_cli_report_without_a_font_says_why(
+    db: str, tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No CJK font: the report is written without charts and says so (output and file)."""
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("openpyxl")
+    monkeypatch.setenv("MINZU_CJK_FONT", str(tmp_path / "no-such-font.ttf"))
+    target = tmp_path / f"report{suffix}"
+    args = ["report", "--store", db, "--period", "2019", "--unit", "360103"]
+    result = runner.invoke(app, [*args, "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # the terminal wraps long lines
+    assert "with 0 charts" in said
+    assert "未绘制图表 no charts" in said and "fonts-noto-cjk" in said
+    assert not list((tmp_path / "report_charts").glob("*.png"))
+    if suffix == ".md":
+        text = target.read_text(encoding="utf-8")
+        assert "未绘制图表 no charts" in text and "fonts-noto-cjk" in text
+    else:
+        import openpyxl
+
+        book = openpyxl.load_workbook(target)
+        assert "说明 notes" in book.sheetnames
+        assert "fonts-noto-cjk" in str(book["说明 notes"]["A1"].value)

@@ -360,6 +360,8 @@ def report(
         table = compute(uow, request)
     written = write_report(table, output, charts=charts)
     _err.print(f"report written to {written.path} with {len(written.charts)} charts", markup=False)
+    for note in written.notes:
+        _err.print(note, markup=False)
 
 
 @units_app.command("load")

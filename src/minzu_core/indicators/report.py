@@ -10,7 +10,10 @@ catalog for one unit and period, broken down by a lower level) and writes
   :data:`~minzu_core.indicators.COLUMNS`) and a sheet ``图表 charts`` with the same charts.
 
 Charts need matplotlib and a CJK font (the ``indicators`` extra); ``charts=False`` writes the
-report without them.
+report without them. When charts were asked for but cannot be drawn (no matplotlib, no font that
+shows Chinese), the report is still written, without charts, and says why: the reason is in
+:attr:`Report.notes`, at the top of the Markdown report and in the ``说明 notes`` sheet of the
+XLSX report, and ``minzu report`` prints it.
 """
 
 from __future__ import annotations
@@ -29,10 +32,12 @@ __all__ = ["Report", "write_report"]
 
 @attrs.frozen
 class Report:
-    """What :func:`write_report` wrote: the report file and the chart files."""
+    """What :func:`write_report` wrote: the report file, the chart files and, when charts were
+    asked for and some (or all) could not be drawn, why (``notes``, Chinese / English)."""
 
     path: Path
     charts: tuple[Path, ...]
+    notes: tuple[str, ...] = ()
 
 
 def _value(row: ResultRow) -> str:
@@ -51,12 +56,24 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _charts(table: ResultTable, folder: Path, font: str | None) -> dict[str, Path]:
-    from minzu_core.indicators import charts
+def _note(error: MinzuError) -> str:
+    return f"未绘制图表 no charts: {error.message_zh} / {error.message_en}"
 
+
+def _charts(
+    table: ResultTable, folder: Path, font: str | None
+) -> tuple[dict[str, Path], list[str]]:
+    """The charts drawn (by indicator id) and the notes on what could not be drawn."""
+    try:
+        from minzu_core.indicators import charts
+
+        charts.find_cjk_font(font)  # checked once: a missing font is one note, not 23
+    except MinzuError as error:  # no matplotlib, or no font that shows Chinese
+        return {}, [_note(error)]
     scope = table.metadata.scope_code
     folder.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
+    notes: list[str] = []
     seen: list[str] = []
     for row in table.rows:
         if row.indicator_id not in seen:
@@ -72,13 +89,14 @@ def _charts(table: ResultTable, folder: Path, font: str | None) -> dict[str, Pat
         path = folder / f"{indicator_id}.png"
         try:
             charts.bar_by_unit(ResultTable(rows, table.metadata), indicator_id, path, font=font)
-        except MinzuError:
+        except MinzuError as error:
+            notes.append(f"{indicator_id}: {_note(error)}")
             continue
         written[indicator_id] = path
-    return written
+    return written, notes
 
 
-def _markdown(table: ResultTable, charts: dict[str, Path], base: Path) -> str:
+def _markdown(table: ResultTable, charts: dict[str, Path], base: Path, notes: list[str]) -> str:
     meta = table.metadata
     lines = [f"# {meta.title_zh}", "", f"*{meta.title_en}*", ""]
     if meta.scope_code:
@@ -92,6 +110,7 @@ def _markdown(table: ResultTable, charts: dict[str, Path], base: Path) -> str:
     if meta.generated_at:
         lines.append(f"- 生成时间 generated at: {meta.generated_at.isoformat()}")
     lines.extend(f"- {note}" for note in meta.notes)
+    lines.extend(f"- **{note}**" for note in notes)
     lines += [
         "",
         "## 总览 Overview",
@@ -159,17 +178,21 @@ def write_report(
             "output",
         )
     folder = target.with_name(f"{target.stem}_charts")
-    drawn = _charts(table, folder, font) if charts else {}
+    drawn, notes = _charts(table, folder, font) if charts else ({}, [])
     if suffix == ".md":
-        target.write_text(_markdown(table, drawn, target.parent), encoding="utf-8")
+        target.write_text(_markdown(table, drawn, target.parent, notes), encoding="utf-8")
     else:
         table.to_xlsx(target)
-        if drawn:
+        if drawn or notes:
             openpyxl = require_module("openpyxl", "pip install openpyxl", "Excel 报告", "report")
             drawing = require_module(
                 "openpyxl.drawing.image", "pip install openpyxl pillow", "Excel 图表", "charts"
             )
             book = openpyxl.load_workbook(target)
+            if notes:
+                noted = book.create_sheet("说明 notes")
+                for note in notes:
+                    noted.append([note])
             sheet = book.create_sheet("图表 charts")
             row = 1
             for chart in drawn.values():
@@ -177,4 +200,4 @@ def write_report(
                 sheet.add_image(image, f"A{row}")
                 row += int(image.height / 20) + 2
             book.save(target)
-    return Report(path=target, charts=tuple(drawn.values()))
+    return Report(path=target, charts=tuple(drawn.values()), notes=tuple(notes))
