@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import attrs
 import pytest
@@ -163,3 +164,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Dispose of the admin engines."""
     for engine in _ENGINES.values():
         engine.dispose()  # type: ignore[attr-defined]
+
+
+class ServerCandidate:
+    """Mixin for the stateful machines of :mod:`minzu_core.testing.stateful`: the candidate
+    store is a fresh PostgreSQL schema or MariaDB database (``BACKEND``), dropped afterwards."""
+
+    BACKEND = "postgresql"
+    _place: FreshDatabase | None = None
+
+    def open_candidate(self, clock: Any) -> Any:
+        from minzu_core import open_store
+
+        self._place = create_place(self.BACKEND)
+        return open_store(self._place.url, clock=clock, **self._place.options)
+
+    def close_candidate(self) -> None:
+        if self._place is not None:
+            drop_place(self._place)
+            self._place = None

@@ -18,6 +18,12 @@ backend::
             backend.close()
 
 The class is not collected by pytest on its own (its name does not start with ``Test``).
+
+The stateful machines of :mod:`minzu_core.testing.stateful` (``LedgerAgree``,
+``ServiceRequestsAgree``, ``DisputesAgree``) compare an adapter with the memory store over random
+sequences of operations: subclass one, override ``open_candidate`` to open your store, and expose
+its ``TestCase`` (see that module). :mod:`minzu_core.testing.samples` holds the sample hierarchy
+and person the suites build on.
 """
 
 from minzu_core.testing.contract import StoreContract
