@@ -4,7 +4,8 @@ It shows everything an adapter needs (see docs/adapters.md):
 
 1. a backend implementing ``minzu_core.store.StoreBackend`` (``url``, ``begin``, ``close``) and a
    session implementing ``StoreSession`` — here by wrapping the in-memory adapter;
-2. the library's one cattrs converter (``minzu_core.serialization``) to turn aggregates into JSON;
+2. the library's one cattrs converter (``minzu_core.serialization``) to turn aggregates into JSON
+   — here through the memory store's ``dump``/``load``, which use it for every record kind;
 3. a factory ``(url, **options) -> backend`` to register under the ``minzu_core.stores``
    entry-point group (``jsonfile = "json_file_adapter:open_json_file_store"``);
 4. a test module that subclasses ``minzu_core.testing.StoreContract`` (tests/test_example_adapter.py
@@ -22,13 +23,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from minzu_adapters.memory import MemoryBackend, MemorySession
+from minzu_adapters.memory import MemoryBackend, MemorySession, reject_options
 from minzu_core import Actor
-from minzu_core.errors import StoreError
-from minzu_core.hierarchy import Unit, UnitChange
-from minzu_core.history import ChangeRecord
+from minzu_core.hierarchy import Unit
 from minzu_core.ledger import Person, Residence
-from minzu_core.serialization import structure, unstructure
 from minzu_core.store import Store
 
 
@@ -53,34 +51,15 @@ class JsonFileBackend(MemoryBackend):
         super().__init__(f"jsonfile://{path}")
         self.path = path
         if path.exists():
-            self._load(json.loads(path.read_text(encoding="utf-8")))
+            self.load(json.loads(path.read_text(encoding="utf-8")))
 
     def begin(self) -> JsonFileSession:
         """Start a session."""
         return JsonFileSession(self)
 
-    def _load(self, data: dict[str, Any]) -> None:
-        state = self.state
-        for item in data["units"]:
-            unit = structure(item, Unit)
-            state.units[f"{unit.code.value}@{unit.valid_from or '-'}"] = unit
-        state.unit_changes.extend(structure(item, UnitChange) for item in data["unit_changes"])
-        for item in data["persons"]:
-            person = structure(item, Person)
-            state.persons[person.id] = person
-            if person.id_number is not None and person.status.value == "active":
-                state.active_by_number[person.id_number] = person.id
-        state.history.extend(structure(item, ChangeRecord) for item in data["history"])
-
     def save(self) -> None:
         """Write the committed state to the file (a temporary file, then an atomic rename)."""
-        state = self.state
-        data = {
-            "units": [unstructure(u) for u in state.units.values()],
-            "unit_changes": [unstructure(c) for c in state.unit_changes],
-            "persons": [unstructure(p) for p in state.persons.values()],
-            "history": [unstructure(r) for r in state.history],
-        }
+        data = self.dump()
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=self.path.name, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(data, out, ensure_ascii=False)
@@ -89,14 +68,7 @@ class JsonFileBackend(MemoryBackend):
 
 def open_json_file_store(url: str, **options: Any) -> JsonFileBackend:
     """The entry-point factory for ``jsonfile:///path/to/store.json``."""
-    if options:
-        raise StoreError(
-            "该存储不接受选项",
-            "the jsonfile store takes no options",
-            code="unsupported_option",
-            field="options",
-            details={"options": sorted(options)},
-        )
+    reject_options(options, "该存储", "jsonfile store")
     return JsonFileBackend(Path(url.partition("://")[2]))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from minzu_core.errors import ValidationError
 
-__all__ = ["LabelledEnum"]
+__all__ = ["Choice", "Graded", "LabelledEnum"]
 
 
 class LabelledEnum(enum.Enum):
@@ -63,3 +63,35 @@ class LabelledEnum(enum.Enum):
             field=field,
             details={"allowed": allowed},
         )
+
+
+#: The name the organisation and activities vocabularies use for :class:`LabelledEnum`.
+Choice = LabelledEnum
+
+
+class Graded(LabelledEnum):
+    """A :class:`LabelledEnum` whose members are ordered as declared (``order`` 1, 2, …)."""
+
+    @property
+    def order(self) -> int:
+        """1 for the lowest grade, 2 for the next …"""
+        return type(self)._member_names_.index(self.name) + 1
+
+    def _other(self, other: object) -> int | None:
+        return other.order if type(other) is type(self) and isinstance(other, Graded) else None
+
+    def __lt__(self, other: object) -> bool:
+        o = self._other(other)
+        return NotImplemented if o is None else self.order < o
+
+    def __le__(self, other: object) -> bool:
+        o = self._other(other)
+        return NotImplemented if o is None else self.order <= o
+
+    def __gt__(self, other: object) -> bool:
+        o = self._other(other)
+        return NotImplemented if o is None else self.order > o
+
+    def __ge__(self, other: object) -> bool:
+        o = self._other(other)
+        return NotImplemented if o is None else self.order >= o

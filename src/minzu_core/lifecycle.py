@@ -4,22 +4,22 @@ A :class:`Lifecycle` is a declarative transition table: ``(state, action) → ne
 the data each action requires and optional guards. A case keeps an append-only history of
 :class:`Event` s (action, at, actor, note, data); its current state is *derived* by replaying the
 history through the table, and a case whose stored state disagrees with its history cannot be
-built. Service requests and disputes both run on this mechanism; :meth:`Lifecycle.mermaid`
-draws any lifecycle as a Mermaid state diagram.
+built. Service requests and disputes both run on this mechanism through :class:`Case`;
+:meth:`Lifecycle.mermaid` draws any lifecycle as a Mermaid state diagram.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Self
 
 import attrs
 
 from minzu_core.clock import CST, require_aware
 from minzu_core.errors import TransitionError, ValidationError
 
-__all__ = ["Event", "Guard", "Lifecycle", "State", "Transition", "replay"]
+__all__ = ["Case", "Event", "Guard", "Lifecycle", "State", "Transition", "replay"]
 
 
 def _aware(value: datetime) -> datetime:
@@ -195,3 +195,66 @@ class Lifecycle:
 def replay(lifecycle: Lifecycle, events: Iterable[Event]) -> str:
     """Shorthand for ``lifecycle.replay(events)``."""
     return lifecycle.replay(events)
+
+
+class Case:
+    """The lifecycle glue of a case type (a frozen attrs class with an ``events`` history and a
+    derived ``state``): replaying the history when the case is built, taking an action, and
+    reading the events of the history. Service requests and disputes are cases.
+
+    A subclass sets :attr:`LIFECYCLE`, declares ``events: tuple[Event, ...]`` and
+    ``state: str = attrs.field(init=False)``, and calls :meth:`_start` from its
+    ``__attrs_post_init__``.
+    """
+
+    __slots__ = ()
+
+    #: the lifecycle the case runs on
+    LIFECYCLE: ClassVar[Lifecycle]
+    events: tuple[Event, ...]
+    state: str
+
+    def _start(self, opened_at: datetime, *, first_fits: bool = True) -> None:
+        """Check that the history opens with the initial action at ``opened_at`` (and that the
+        first event fits the case's facts: ``first_fits``), then derive ``state`` by replaying
+        it. Raises ``ValidationError(code="invalid_history", field="events")``."""
+        first = self.events[0] if self.events else None
+        action = self.LIFECYCLE.initial_action
+        if first is None or first.action != action or first.at != opened_at or not first_fits:
+            raise ValidationError(
+                f"第一条记录须为「{action}」, 时间与案件登记时间一致",
+                f"the first event must be {action!r}, at the time the case was opened",
+                code="invalid_history",
+                field="events",
+            )
+        object.__setattr__(self, "state", self.LIFECYCLE.replay(self.events))
+
+    def act(self, action: str, *, at: datetime, actor_id: str, note: str = "", **data: Any) -> Self:
+        """The case after ``action`` (checked against the lifecycle and its rules; nothing
+        changes on error). ``data`` carries what the action needs (reason, outcome …)."""
+        event = Event(action, at, actor_id, note, data)
+        self.LIFECYCLE.apply(self.events, self.state, event)
+        # attrs.evolve through Any: the mypy attrs plugin cannot see that Self is an attrs class.
+        changed: Self = attrs.evolve(_any(self), events=(*self.events, event))
+        return changed
+
+    def last(self, *actions: str) -> Event | None:
+        """The latest event of any of ``actions``."""
+        return next((e for e in reversed(self.events) if e.action in actions), None)
+
+    def first(self, *actions: str) -> Event | None:
+        """The earliest event of any of ``actions``."""
+        return next((e for e in self.events if e.action in actions), None)
+
+    def last_at(self, *actions: str) -> datetime | None:
+        """When the latest event of any of ``actions`` happened."""
+        event = self.last(*actions)
+        return None if event is None else event.at
+
+    def count(self, action: str) -> int:
+        """How many times ``action`` was taken."""
+        return sum(1 for e in self.events if e.action == action)
+
+
+def _any(value: Any) -> Any:
+    return value

@@ -1,50 +1,33 @@
-"""Indicator aggregates of the memory store (a mixin of
-:class:`~minzu_adapters.memory.MemorySession`): Python over the session's view of the data,
-through :mod:`minzu_core.indicators.rows` (the reference semantics of the aggregate port)."""
+"""Indicator aggregates of the memory store: Python over the session's view of the data, through
+:mod:`minzu_core.indicators.rows` (the reference semantics of the aggregate port)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from minzu_adapters.memory.disputes import DISPUTES
+from minzu_adapters.memory.hierarchy import UNITS
+from minzu_adapters.memory.ledger import PERSONS
+from minzu_adapters.memory.organisation import OrganisationMemory
+from minzu_adapters.memory.services import REQUESTS, ServicesMemory
 from minzu_core.activities.model import Activity, Enrollment, Honour, ServiceHours, TrainingCourse
+from minzu_core.disputes.model import Dispute
 from minzu_core.disputes.ports import DisputeIndex
 from minzu_core.indicators.query import AggregateQuery, AggregateRow
 from minzu_core.indicators.rows import PYTHON_ENTITIES, PythonData, entity_rows, evaluate
-from minzu_core.organisation.model import (
-    Appointment,
-    Body,
-    Official,
-    ResponsibilityPolicy,
-    Technician,
-)
+from minzu_core.organisation.bodies import Body
+from minzu_core.organisation.cadres import Official, Technician
 from minzu_core.organisation.ports import OrgQuery
-from minzu_core.services.ports import WindowQuery
-
-if TYPE_CHECKING:
-    from minzu_core.disputes.model import Dispute
+from minzu_core.organisation.responsibility import Appointment, ResponsibilityPolicy
+from minzu_core.services.model import ServiceRequest
+from minzu_core.services.ports import RequestIndex, WindowQuery
 
 __all__ = ["IndicatorMemory"]
 
 
-class IndicatorMemory:
-    """The aggregate port of :class:`~minzu_adapters.memory.MemorySession`."""
-
-    if TYPE_CHECKING:
-
-        def _all_units(self) -> dict[str, Any]: ...
-
-        def _all_persons(self) -> dict[Any, Any]: ...
-
-        def _all_requests(self) -> list[tuple[Any, Any]]: ...
-
-        def doc_all(self, kind: str) -> list[Any]: ...
-
-        def org_get(self, cls: type[Any], key: str) -> Any: ...
-
-        def org_query(self, cls: type[Any], query: OrgQuery) -> list[Any]: ...
-
-        def query_windows(self, query: WindowQuery) -> list[Any]: ...
+class IndicatorMemory(ServicesMemory, OrganisationMemory):
+    """The aggregate port on the document layer."""
 
     def indicator_entities(self) -> frozenset[str]:
         """Every entity of the library's vocabulary."""
@@ -54,13 +37,16 @@ class IndicatorMemory:
         def org(cls: type[Any]) -> Any:
             return lambda: self.org_query(cls, OrgQuery())
 
+        def requests() -> list[tuple[ServiceRequest, RequestIndex]]:
+            return [(e.request, e.index) for e in self.doc_all(REQUESTS)]
+
         def disputes() -> list[tuple[Dispute, DisputeIndex]]:
-            return [(d, DisputeIndex.of(d)) for d in self.doc_all("dispute")]
+            return [(d, DisputeIndex.of(d)) for d in self.doc_all(DISPUTES)]
 
         return PythonData(
-            units=lambda: list(self._all_units().values()),
-            persons=lambda: list(self._all_persons().values()),
-            requests=self._all_requests,
+            units=lambda: self.doc_all(UNITS),
+            persons=lambda: self.doc_all(PERSONS),
+            requests=requests,
             disputes=disputes,
             windows=lambda: self.query_windows(WindowQuery()),
             officials=org(Official),

@@ -1,24 +1,19 @@
-"""Memory storage of the organisation section (a mixin of
-:class:`~minzu_adapters.memory.MemorySession`).
-
-Records live on the session's generic document layer (``doc_get``/``doc_all``/``doc_insert``/
-``doc_update``), one document kind per record class, keyed by
-:func:`minzu_core.organisation.org_key`.
-One enrollment per trainee and course is kept by a second document kind keyed by
-``Enrollment.trainee_key``: the layer's commit-time key check makes it hold across concurrent
-sessions, as the SQL unique constraints do.
+"""Memory storage of the organisation section (组织与活动): one document kind per record class,
+keyed by :func:`~minzu_core.organisation.ports.org_key`. One enrollment per trainee and course is a
+:class:`~minzu_adapters.memory.session.Unique` rule on ``Enrollment.trainee_key``, held across
+concurrent sessions as the SQL unique constraint holds it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from minzu_adapters.memory.session import DocumentSession, Kind, Unique, id_kind, in_prefixes, page
 from minzu_core.activities.model import (
     Activity,
     ActivityTotals,
-    ActivityType,
     DemonstrationSite,
     Enrollment,
     Honour,
@@ -27,40 +22,48 @@ from minzu_core.activities.model import (
     VolunteerMembership,
 )
 from minzu_core.errors import DuplicateError
-from minzu_core.organisation.model import (
-    Appointment,
-    Body,
-    Official,
-    RankEntry,
-    ResponsibilityPolicy,
-    Technician,
-    in_period,
-    periods_of,
+from minzu_core.fields import in_period
+from minzu_core.organisation.bodies import Body
+from minzu_core.organisation.cadres import Official, RankEntry, Technician, periods_of
+from minzu_core.organisation.ports import ORG_RECORDS, OrgQuery, OrgRecord, OrgT
+from minzu_core.organisation.responsibility import Appointment
+
+__all__ = ["ORG_KINDS", "TRAINEE", "OrganisationMemory"]
+
+
+def _trainee_key(enrollment: Enrollment) -> Hashable:
+    return enrollment.trainee_key
+
+
+def _duplicate_enrollment(enrollment: Enrollment) -> DuplicateError:
+    return DuplicateError(
+        "该学员已报名此培训班",
+        "the trainee is already enrolled in the course",
+        code="duplicate_enrollment",
+        field="person_id" if enrollment.person_id else "official_id",
+    )
+
+
+#: One enrollment per trainee and course.
+TRAINEE: Unique[Enrollment] = Unique(
+    "org.enrollment.trainee", value=_trainee_key, error=_duplicate_enrollment
 )
-from minzu_core.organisation.ports import OrgQuery, OrgRecord, OrgT, org_key
 
-__all__ = ["OrganisationMemory"]
 
-_KINDS: dict[type, str] = {
-    Body: "org.body",
-    Official: "org.official",
-    Technician: "org.technician",
-    Appointment: "org.appointment",
-    ResponsibilityPolicy: "org.policy",
-    ActivityType: "org.activity_type",
-    Activity: "org.activity",
-    TrainingCourse: "org.course",
-    Enrollment: "org.enrollment",
-    DemonstrationSite: "org.site",
-    Honour: "org.honour",
-    VolunteerMembership: "org.membership",
-    ServiceHours: "org.hours",
+#: The document kind of each organisation record class (named ``org.<name>`` after the core's
+#: registry, :data:`~minzu_core.organisation.ports.ORG_RECORDS`).
+ORG_KINDS: dict[type, Kind[Any]] = {
+    cls: id_kind(
+        f"org.{record.name}",
+        cls,
+        record.label_zh,
+        record.label_en,
+        key=record.key,
+        key_field=record.key_field,
+        unique=(TRAINEE,) if cls is Enrollment else (),
+    )
+    for cls, record in ORG_RECORDS.items()
 }
-_ENROLLMENT_KEYS = "org.enrollment_by_trainee"
-
-
-def _prefix(code: Any, prefixes: tuple[str, ...] | None) -> bool:
-    return prefixes is None or str(code.value).startswith(prefixes)
 
 
 def _range(day: date | None, q: OrgQuery) -> bool:
@@ -73,6 +76,23 @@ def _range(day: date | None, q: OrgQuery) -> bool:
 
 def _kind(value: str, q: OrgQuery) -> bool:
     return q.kinds is None or value in q.kinds
+
+
+def _is(value: Any, wanted: Any) -> bool:
+    return wanted is None or value == wanted
+
+
+def _on(holds_on: Callable[[date], bool], q: OrgQuery) -> bool:
+    return q.on is None or holds_on(q.on)
+
+
+def _organised(record: Activity | TrainingCourse, q: OrgQuery) -> bool:
+    """The filters an activity and a training course share: organiser, type, start date."""
+    return (
+        in_prefixes(record.organiser_code, q.prefixes)
+        and _kind(record.type, q)
+        and _range(record.start, q)
+    )
 
 
 def _graded(holder: Official | Technician, q: OrgQuery) -> bool:
@@ -88,115 +108,85 @@ def _graded(holder: Official | Technician, q: OrgQuery) -> bool:
     return False
 
 
-class OrganisationMemory:
-    """Organisation primitives on the generic document layer of the memory session."""
+class OrganisationMemory(DocumentSession):
+    """The organisation port on the document layer."""
 
-    if TYPE_CHECKING:
-
-        def doc_get(self, kind: str, key: str) -> Any: ...
-
-        def doc_all(self, kind: str) -> list[Any]: ...
-
-        def doc_insert(self, kind: str, key: str, obj: Any) -> None: ...
-
-        def doc_update(self, kind: str, key: str, obj: Any, expected_version: int) -> None: ...
-
-    # -- get, insert, update -------------------------------------------------------------------
     def org_get(self, cls: type[OrgT], key: str) -> OrgT | None:
         """The record of ``cls`` stored under ``key``."""
-        found: OrgT | None = self.doc_get(_KINDS[cls], key)
+        found: OrgT | None = self.doc_get(ORG_KINDS[cls], key)
         return found
 
     def org_insert(self, record: OrgRecord) -> None:
-        """Insert a record (and claim the trainee's place in a course for an enrollment)."""
-        if isinstance(record, Enrollment):
-            if self.doc_get(_ENROLLMENT_KEYS, record.trainee_key) is not None:
-                raise DuplicateError(
-                    "该学员已报名此培训班",
-                    "the trainee is already enrolled in the course",
-                    code="duplicate_enrollment",
-                    field="person_id" if record.person_id else "official_id",
-                )
-            self.doc_insert(_KINDS[Enrollment], org_key(record), record)
-            self.doc_insert(_ENROLLMENT_KEYS, record.trainee_key, record)
-            return
-        self.doc_insert(_KINDS[type(record)], org_key(record), record)
+        """Insert a record (an enrollment claims the trainee's place in its course)."""
+        self.doc_insert(ORG_KINDS[type(record)], record)
 
     def org_update(self, record: OrgRecord, expected_version: int) -> None:
         """Replace a record whose stored version is ``expected_version``."""
-        self.doc_update(_KINDS[type(record)], org_key(record), record, expected_version)
-        if isinstance(record, Enrollment):
-            self.doc_update(_ENROLLMENT_KEYS, record.trainee_key, record, expected_version)
+        self.doc_update(ORG_KINDS[type(record)], record, expected_version)
 
     # -- queries -------------------------------------------------------------------------------
-    def _team_unit(self, team_id: Any) -> Any:
-        team = self.doc_get(_KINDS[Body], str(team_id))
-        return None if team is None else team.unit_code
+    def _in_team(self, team_id: Any, q: OrgQuery) -> bool:
+        """Whether ``team_id`` is the query's parent (if given) and its unit is in scope."""
+        if not _is(team_id, q.parent_id):
+            return False
+        if q.prefixes is None:
+            return True
+        team = self.doc_get(ORG_KINDS[Body], str(team_id))
+        return team is not None and in_prefixes(team.unit_code, q.prefixes)
 
     def _matcher(self, cls: type, q: OrgQuery) -> Callable[[Any], bool]:
         p = q.prefixes
         if cls is Body:
             return lambda b: (
-                _prefix(b.unit_code, p)
-                and _kind(b.kind.value, q)
-                and (q.on is None or b.open_on(q.on))
+                in_prefixes(b.unit_code, p) and _kind(b.kind.value, q) and _on(b.open_on, q)
             )
         if cls in (Official, Technician):
             return lambda o: (
-                _prefix(o.unit_code, p)
-                and (q.minority is None or o.is_minority == q.minority)
-                and (q.person_id is None or o.person_id == q.person_id)
+                in_prefixes(o.unit_code, p)
+                and _is(o.is_minority, q.minority)
+                and _is(o.person_id, q.person_id)
                 and _graded(o, q)
             )
         if cls is Appointment:
             return lambda a: (
-                _prefix(a.unit_code, p)
+                in_prefixes(a.unit_code, p)
                 and _kind(a.role, q)
-                and (q.on is None or a.active_on(q.on))
+                and _on(a.active_on, q)
                 and _range(a.start, q)
-                and (q.parent_id is None or a.official_id == q.parent_id)
+                and _is(a.official_id, q.parent_id)
             )
         if cls is Activity:
             return lambda a: (
-                _prefix(a.organiser_code, p)
-                and _kind(a.type, q)
-                and (q.on is None or a.held_on(q.on))
-                and _range(a.start, q)
-                and (q.parent_id is None or a.body_id == q.parent_id)
+                _organised(a, q)
+                and _on(a.held_on, q)
+                and _is(a.body_id, q.parent_id)
                 and (q.person_id is None or q.person_id in a.attendee_ids)
             )
         if cls is TrainingCourse:
-            return lambda c: (
-                _prefix(c.organiser_code, p)
-                and _kind(c.type, q)
-                and _range(c.start, q)
-                and (q.parent_id is None or c.activity_id == q.parent_id)
-            )
+            return lambda c: _organised(c, q) and _is(c.activity_id, q.parent_id)
         if cls is Enrollment:
             return lambda e: self._enrollment_matches(e, q)
         if cls is DemonstrationSite:
             return lambda s: self._site_matches(s, q)
         if cls is Honour:
             return lambda h: (
-                _prefix(h.unit_code, p)
+                in_prefixes(h.unit_code, p)
                 and _range(h.awarded_on, q)
-                and (q.parent_id is None or h.ceremony_id == q.parent_id)
-                and (q.person_id is None or h.person_id == q.person_id)
+                and _is(h.ceremony_id, q.parent_id)
+                and _is(h.person_id, q.person_id)
             )
         if cls is VolunteerMembership:
             return lambda m: (
-                (p is None or _prefix(self._team_unit(m.team_id), p))
-                and (q.parent_id is None or m.team_id == q.parent_id)
-                and (q.on is None or m.active_on(q.on))
-                and (q.person_id is None or m.person_id == q.person_id)
+                self._in_team(m.team_id, q)
+                and _on(m.active_on, q)
+                and _is(m.person_id, q.person_id)
             )
         if cls is ServiceHours:
             return lambda h: (
-                (p is None or _prefix(self._team_unit(h.team_id), p))
-                and (q.parent_id is None or h.team_id == q.parent_id)
+                self._in_team(h.team_id, q)
                 and _kind(h.kind.value, q)
                 and _range(h.served_on, q)
-                and (q.person_id is None or h.member_id == q.person_id)
+                and _is(h.member_id, q.person_id)
             )
         return lambda _: True  # ActivityType: every stored type
 
@@ -211,16 +201,16 @@ class OrganisationMemory:
             return False
         if q.prefixes is None and q.kinds is None:
             return True
-        course = self.doc_get(_KINDS[TrainingCourse], str(e.course_id))
+        course = self.doc_get(ORG_KINDS[TrainingCourse], str(e.course_id))
         return (
             course is not None
-            and _prefix(course.organiser_code, q.prefixes)
+            and in_prefixes(course.organiser_code, q.prefixes)
             and _kind(course.type, q)
         )
 
     @staticmethod
     def _site_matches(s: DemonstrationSite, q: OrgQuery) -> bool:
-        if not _prefix(s.unit_code, q.prefixes):
+        if not in_prefixes(s.unit_code, q.prefixes):
             return False
         if q.parent_id is not None and s.body_id != q.parent_id:
             return False
@@ -253,13 +243,12 @@ class OrganisationMemory:
         if q.prefixes == ():
             return []
         matches = self._matcher(cls, q)
-        return [r for r in self.doc_all(_KINDS[cls]) if matches(r)]
+        return [r for r in self.doc_all(ORG_KINDS[cls]) if matches(r)]
 
     def org_query(self, cls: type[OrgT], query: OrgQuery) -> list[OrgT]:
         """Records of ``cls`` matching ``query``, ordered, paged."""
         found = sorted(self._matching(cls, query), key=self._order(cls))
-        end = None if query.limit is None else query.offset + query.limit
-        return found[query.offset : end]
+        return page(found, query.limit, query.offset)
 
     def org_count(self, cls: type[OrgRecord], query: OrgQuery) -> int:
         """How many records of ``cls`` match ``query``."""

@@ -1,34 +1,29 @@
-"""The shared, append-only event history of every case (``case_events``), for the case mixins
-(:mod:`~minzu_adapters.sql.services`, :mod:`~minzu_adapters.sql.disputes`)."""
+"""The shared, append-only event history of every case (``case_events``), and the storage
+steps the case mixins (:mod:`~minzu_adapters.sql.services`, :mod:`~minzu_adapters.sql.disputes`)
+have in common: a case row is stored with its events, updated with the events appended, and
+read back page by page with the events of the page fetched in one statement."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Row, Select, Table, func, insert, select
+from sqlalchemy import Connection, Row, RowMapping, Table, func, insert, select
 
+from minzu_adapters.sql.errors import DuplicateFactory
+from minzu_adapters.sql.session import SessionCore
 from minzu_core.lifecycle import Event
 from minzu_core.serialization import unstructure
 
-if TYPE_CHECKING:
-    from minzu_adapters.sql.schema import Tables
-
 __all__ = ["CaseEventStorage"]
 
+CaseT = TypeVar("CaseT")
 
-class CaseEventStorage:
+
+class CaseEventStorage(SessionCore):
     """Reading and appending case events; the ``(case_id, seq)`` primary key makes rewriting an
     existing event impossible."""
-
-    if TYPE_CHECKING:
-        _t: Tables
-
-        def _all(self, stmt: Select[Any]) -> Sequence[Row[Any]]: ...
-
-        def _bind(
-            self, table: Table, data: Mapping[str, Any], field_prefix: str = ""
-        ) -> dict[str, Any]: ...
 
     def _event_rows(
         self, case_type: str, case_id: str, events: Sequence[Event], start: int
@@ -74,3 +69,55 @@ class CaseEventStorage:
         rows = self._event_rows(case_type, case_id, events, int(stored))
         if rows:
             conn.execute(insert(e), rows)
+
+    # -- case rows -----------------------------------------------------------------------------
+    def _load_cases(
+        self, rows: Sequence[Row[Any]], build: Callable[[RowMapping, list[Event]], CaseT]
+    ) -> list[CaseT]:
+        """Cases from their ``rows`` (``build`` makes one from its row and its events), the
+        events of all of them fetched in ONE statement."""
+        if not rows:
+            return []
+        events = self._load_events([r._mapping["id"] for r in rows])
+        return [build(r._mapping, events[r._mapping["id"]]) for r in rows]
+
+    def _get_case(
+        self,
+        table: Table,
+        case_id: uuid.UUID,
+        build: Callable[[RowMapping, list[Event]], CaseT],
+    ) -> CaseT | None:
+        """The case of ``table`` with this id and its events, or ``None``."""
+        rows = self._all(select(table).where(table.c.id == str(case_id)))
+        found = self._load_cases(rows, build)
+        return found[0] if found else None
+
+    def _insert_case(
+        self,
+        table: Table,
+        case_type: str,
+        row: Mapping[str, Any],
+        events: Sequence[Event],
+        on_duplicate: DuplicateFactory,
+    ) -> None:
+        """Store a new case row and its events, atomically."""
+        with self._write(on_duplicate, several=True) as conn:
+            conn.execute(insert(table), dict(row))
+            self._insert_events(conn, case_type, row["id"], events)
+
+    def _update_case(
+        self,
+        what: str,
+        table: Table,
+        case_type: str,
+        row: dict[str, Any],
+        events: Sequence[Event],
+        expected_version: int,
+    ) -> None:
+        """Update a case row (keyed by its ``id``, version-checked) and append its new events,
+        atomically."""
+        case_id = row.pop("id")
+        with self._versioned_update(
+            what, table.c.id, case_id, row, expected_version, several=True
+        ) as conn:
+            self._append_events(conn, case_type, case_id, events)

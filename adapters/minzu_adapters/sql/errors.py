@@ -40,7 +40,13 @@ from minzu_core.errors import (
     StoreError,
 )
 
-__all__ = ["DuplicateFactory", "duplicate_id_number", "translate_errors"]
+__all__ = [
+    "DuplicateFactory",
+    "duplicate",
+    "duplicate_id",
+    "duplicate_id_number",
+    "translate_errors",
+]
 
 #: Builds the DuplicateError for a unique violation not on ``active_id_number``.
 DuplicateFactory = Callable[[], DuplicateError]
@@ -83,6 +89,20 @@ def duplicate_id_number() -> DuplicateError:
         code="duplicate_id_number",
         field="id_number",
     )
+
+
+def duplicate(
+    message_zh: str, message_en: str, *, code: str = "duplicate_id", field: str = "id"
+) -> DuplicateFactory:
+    """The factory of one :class:`DuplicateError` (for ``on_duplicate``)."""
+    return lambda: DuplicateError(message_zh, message_en, code=code, field=field)
+
+
+def duplicate_id(label_zh: str, what_en: str, key: str = "id") -> DuplicateFactory:
+    """The factory of the error for a record whose identifier exists
+    (``code="duplicate_id"``, ``field="id"``): "<label>标识重复", "a <what> with this <key>
+    exists"."""
+    return duplicate(f"{label_zh}标识重复", f"a {what_en} with this {key} exists")
 
 
 def _generic_duplicate() -> DuplicateError:

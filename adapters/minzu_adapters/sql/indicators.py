@@ -61,7 +61,7 @@ from minzu_core.indicators.definitions import (
 )
 from minzu_core.indicators.query import AggregateQuery, AggregateRow
 from minzu_core.indicators.rows import filter_sets
-from minzu_core.organisation.model import DEFAULT_POLICY, ResponsibilityPolicy
+from minzu_core.organisation.responsibility import DEFAULT_POLICY, ResponsibilityPolicy
 
 if TYPE_CHECKING:
     from minzu_adapters.sql.schema import Tables

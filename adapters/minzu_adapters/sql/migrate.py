@@ -40,6 +40,7 @@ from sqlalchemy import Connection, Engine, MetaData, inspect
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.schema import CreateSchema
 
+from minzu_adapters.sql.engine import create_store_engine
 from minzu_adapters.sql.errors import translate_errors
 from minzu_adapters.sql.schema import build_metadata
 from minzu_core.errors import StoreError, UnknownStoreError, ValidationError
@@ -176,10 +177,8 @@ def _metadata(prefix: str, schema: str | None) -> MetaData:
 
 def _open_url(url: str) -> tuple[Engine, Callable[[], None]]:
     """An engine for a store URL, configured like the store's own (SQLite pragmas etc.)."""
-    from minzu_adapters.sql.backend import open_sql_store
-
     try:
-        backend = open_sql_store(url, create_tables=False)
+        opened = create_store_engine(url)
     except ArgumentError as err:  # includes NoSuchModuleError: no SQLAlchemy dialect
         raise UnknownStoreError(
             "不是 SQL 存储的 URL (支持 sqlite, postgresql+psycopg, mysql+pymysql)",
@@ -191,7 +190,7 @@ def _open_url(url: str) -> tuple[Engine, Callable[[], None]]:
         raise StoreError(
             "未安装此数据库的驱动", "the database driver is not installed", code="driver_missing"
         ) from err
-    return backend.engine, backend.close
+    return opened.engine, opened.dispose
 
 
 @contextmanager

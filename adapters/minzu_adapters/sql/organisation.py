@@ -1,4 +1,5 @@
-"""SQL storage of the organisation section (a mixin of :class:`SqlSession`).
+"""SQL storage of the organisation section (a mixin of
+:class:`~minzu_adapters.sql.store.SqlSession`).
 
 One table per record class; the dated histories of officials (ranks), technicians (titles) and
 demonstration sites (statuses) live in child tables with a derived ``until`` column (the next
@@ -12,16 +13,13 @@ in ``org_settings``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import attrs
 from sqlalchemy import (
     ColumnElement,
-    Connection,
     Row,
-    Select,
     Table,
     Text,
     delete,
@@ -33,6 +31,8 @@ from sqlalchemy import (
     type_coerce,
 )
 
+from minzu_adapters.sql.errors import DuplicateFactory, duplicate, duplicate_id
+from minzu_adapters.sql.session import SessionCore, prefix_match
 from minzu_core.activities.model import (
     Activity,
     ActivityTotals,
@@ -44,21 +44,11 @@ from minzu_core.activities.model import (
     TrainingCourse,
     VolunteerMembership,
 )
-from minzu_core.errors import DuplicateError
-from minzu_core.organisation.model import (
-    Appointment,
-    Body,
-    Official,
-    ResponsibilityPolicy,
-    Technician,
-    periods_of,
-)
+from minzu_core.organisation.bodies import Body
+from minzu_core.organisation.cadres import Official, Technician, periods_of
 from minzu_core.organisation.ports import OrgQuery, OrgRecord, OrgT
+from minzu_core.organisation.responsibility import Appointment, ResponsibilityPolicy
 from minzu_core.serialization import structure, unstructure
-
-if TYPE_CHECKING:
-    from minzu_adapters.sql.errors import DuplicateFactory
-    from minzu_adapters.sql.schema import Tables
 
 __all__ = ["OrganisationStorage"]
 
@@ -72,6 +62,8 @@ class _Child:
     table: str  # attribute of Tables
     parent_column: str
     field: str  # the record's tuple field
+    order: str  # the column of the entry's order (rank, title, level)
+    kind: str | None = None  # the column OrgQuery.kinds filters, if any
 
 
 @attrs.frozen
@@ -84,9 +76,14 @@ class _Spec:
 
 _SPECS: dict[type, _Spec] = {
     Body: _Spec("bodies", "id", "机构"),
-    Official: _Spec("officials", "id", "干部", _Child("official_ranks", "official_id", "ranks")),
+    Official: _Spec(
+        "officials", "id", "干部", _Child("official_ranks", "official_id", "ranks", "rank_order")
+    ),
     Technician: _Spec(
-        "technicians", "id", "专业技术人员", _Child("technician_titles", "technician_id", "titles")
+        "technicians",
+        "id",
+        "专业技术人员",
+        _Child("technician_titles", "technician_id", "titles", "title_order"),
     ),
     Appointment: _Spec("appointments", "id", "任职"),
     ResponsibilityPolicy: _Spec("org_settings", "key", "责任制规则"),
@@ -95,7 +92,10 @@ _SPECS: dict[type, _Spec] = {
     TrainingCourse: _Spec("training_courses", "id", "培训班"),
     Enrollment: _Spec("enrollments", "id", "报名记录"),
     DemonstrationSite: _Spec(
-        "demonstration_sites", "id", "示范点", _Child("site_statuses", "site_id", "statuses")
+        "demonstration_sites",
+        "id",
+        "示范点",
+        _Child("site_statuses", "site_id", "statuses", "level_order", "status"),
     ),
     Honour: _Spec("honours", "id", "表彰"),
     VolunteerMembership: _Spec("volunteer_members", "id", "志愿者登记"),
@@ -103,21 +103,18 @@ _SPECS: dict[type, _Spec] = {
 }
 
 
+_duplicate_enrollment = duplicate(
+    "该学员已报名此培训班",
+    "the trainee is already enrolled in the course",
+    code="duplicate_enrollment",
+    field="person_id",
+)
+
+
 def _duplicate(cls: type) -> DuplicateFactory:
-    label = _SPECS[cls].label
     if cls is Enrollment:
-        return lambda: DuplicateError(
-            "该学员已报名此培训班",
-            "the trainee is already enrolled in the course",
-            code="duplicate_enrollment",
-            field="person_id",
-        )
-    return lambda: DuplicateError(
-        f"{label}标识重复",
-        f"a {cls.__name__} with this key exists",
-        code="duplicate_id",
-        field="id",
-    )
+        return _duplicate_enrollment
+    return duplicate_id(_SPECS[cls].label, cls.__name__, "key")
 
 
 def _child_rows(record: OrgRecord, data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -162,33 +159,8 @@ def _child_rows(record: OrgRecord, data: dict[str, Any]) -> list[dict[str, Any]]
     return []
 
 
-class OrganisationStorage:
-    """The organisation primitives of :class:`minzu_adapters.sql.backend.SqlSession`."""
-
-    if TYPE_CHECKING:
-        _t: Tables
-
-        def _all(self, stmt: Select[Any]) -> Sequence[Row[Any]]: ...
-
-        def _write(
-            self, on_duplicate: DuplicateFactory | None, *, several: bool = False
-        ) -> AbstractContextManager[Connection]: ...
-
-        def _bind(
-            self, table: Table, data: Mapping[str, Any], field_prefix: str = ""
-        ) -> dict[str, Any]: ...
-
-        def _versioned_update(
-            self,
-            what: str,
-            key_column: Any,
-            key: str,
-            row: Mapping[str, Any],
-            expected_version: int,
-            on_duplicate: DuplicateFactory | None = None,
-            *,
-            several: bool = False,
-        ) -> AbstractContextManager[Connection]: ...
+class OrganisationStorage(SessionCore):
+    """The organisation primitives of :class:`~minzu_adapters.sql.store.SqlSession`."""
 
     def _table(self, cls: type) -> Table:
         table: Table = getattr(self._t, _SPECS[cls].table)
@@ -272,7 +244,7 @@ class OrganisationStorage:
         )
         stmt = select(e.c.id).where(e.c.course_id == str(record.course_id), trainee)
         if self._all(stmt):
-            raise _duplicate(Enrollment)()
+            raise _duplicate_enrollment()
 
     def org_update(self, record: OrgRecord, expected_version: int) -> None:
         """Replace a record (and rewrite its history rows) if its stored version is
@@ -301,14 +273,12 @@ class OrganisationStorage:
 
     # -- conditions ----------------------------------------------------------------------------
     def _conditions(self, cls: type, q: OrgQuery) -> list[ColumnElement[bool]]:
-        from minzu_adapters.sql.backend import _prefix_match
-
         t = self._table(cls)
         conds: list[ColumnElement[bool]] = []
 
         def prefix(column: Any) -> None:
             if q.prefixes is not None:
-                conds.append(_prefix_match(column, q.prefixes))
+                conds.append(prefix_match(column, q.prefixes))
 
         def kinds(column: Any) -> None:
             if q.kinds is not None:
@@ -333,7 +303,7 @@ class OrganisationStorage:
             if q.prefixes is not None:
                 conds.append(
                     select(literal(1))
-                    .where(parent.c.id == column, _prefix_match(parent.c.unit_code, q.prefixes))
+                    .where(parent.c.id == column, prefix_match(parent.c.unit_code, q.prefixes))
                     .exists()
                 )
 
@@ -347,7 +317,7 @@ class OrganisationStorage:
                 conds.append(t.c.ethnicity != "01" if q.minority else t.c.ethnicity == "01")
             equals(t.c.person_id, q.person_id)
             if q.on is not None or q.min_order is not None:
-                conds.append(self._graded(cls, t, q))
+                conds.append(self._dated(cls, t, q))
         elif cls is Appointment:
             prefix(t.c.unit_code)
             kinds(t.c.role)
@@ -381,7 +351,7 @@ class OrganisationStorage:
                 c = self._t.training_courses
                 course: list[ColumnElement[bool]] = [c.c.id == t.c.course_id]
                 if q.prefixes is not None:
-                    course.append(_prefix_match(c.c.organiser_code, q.prefixes))
+                    course.append(prefix_match(c.c.organiser_code, q.prefixes))
                 if q.kinds is not None:
                     course.append(c.c.type.in_(sorted(q.kinds)))
                 conds.append(select(literal(1)).where(*course).exists())
@@ -389,17 +359,7 @@ class OrganisationStorage:
             prefix(t.c.unit_code)
             equals(t.c.body_id, q.parent_id)
             if q.on is not None or q.kinds is not None or q.min_order is not None:
-                s = self._t.site_statuses
-                entry: list[ColumnElement[bool]] = [s.c.site_id == t.c.id]
-                if q.on is None:
-                    entry.append(s.c.until.is_(None))
-                else:
-                    entry += [s.c.since <= q.on, or_(s.c.until.is_(None), s.c.until > q.on)]
-                if q.kinds is not None:
-                    entry.append(s.c.status.in_(sorted(q.kinds)))
-                if q.min_order is not None:
-                    entry.append(s.c.level_order >= q.min_order)
-                conds.append(select(literal(1)).where(*entry).exists())
+                conds.append(self._dated(cls, t, q))
         elif cls is Honour:
             prefix(t.c.unit_code)
             dates(t.c.awarded_on)
@@ -418,18 +378,22 @@ class OrganisationStorage:
             equals(t.c.member_id, q.person_id)
         return conds
 
-    def _graded(self, cls: type, t: Table, q: OrgQuery) -> ColumnElement[bool]:
+    def _dated(self, cls: type, t: Table, q: OrgQuery) -> ColumnElement[bool]:
+        """``EXISTS`` an entry of the record's dated history (rank, title, site status) in
+        force on ``q.on`` (no date: the current entry), of one of ``q.kinds`` where the
+        history has a kind, and of at least ``q.min_order``."""
         spec = _SPECS[cls].child
         assert spec is not None
         g: Table = getattr(self._t, spec.table)
-        order = g.c["rank_order" if cls is Official else "title_order"]
         entry: list[ColumnElement[bool]] = [g.c[spec.parent_column] == t.c.id]
         if q.on is None:
             entry.append(g.c.until.is_(None))
         else:
             entry += [g.c.since <= q.on, or_(g.c.until.is_(None), g.c.until > q.on)]
+        if spec.kind is not None and q.kinds is not None:
+            entry.append(g.c[spec.kind].in_(sorted(q.kinds)))
         if q.min_order is not None:
-            entry.append(order >= q.min_order)
+            entry.append(g.c[spec.order] >= q.min_order)
         return select(literal(1)).where(*entry).exists()
 
     def _order(self, cls: type) -> tuple[Any, ...]:
@@ -453,23 +417,13 @@ class OrganisationStorage:
     # -- queries -------------------------------------------------------------------------------
     def org_query(self, cls: type[OrgT], query: OrgQuery) -> list[OrgT]:
         """Records of ``cls`` matching ``query``, ordered and paged in the database."""
-        if query.limit is not None and query.limit <= 0:
-            return []
-        t = self._table(cls)
-        stmt = (
-            select(t)
-            .where(*self._conditions(cls, query))
-            .order_by(*self._order(cls))
-            .limit(query.limit)
-            .offset(max(query.offset, 0) or None)
-        )
-        return self._load(cls, self._all(stmt))
+        stmt = select(self._table(cls)).where(*self._conditions(cls, query))
+        rows = self._page(stmt.order_by(*self._order(cls)), query.limit, query.offset)
+        return self._load(cls, rows)
 
     def org_count(self, cls: type[OrgRecord], query: OrgQuery) -> int:
         """How many records of ``cls`` match ``query``: one ``SELECT count(*)``."""
-        t = self._table(cls)
-        stmt = select(func.count()).select_from(t).where(*self._conditions(cls, query))
-        return int(self._all(stmt)[0][0])
+        return self._count(self._table(cls), self._conditions(cls, query))
 
     def activity_totals(self, query: OrgQuery) -> ActivityTotals:
         """Count and sums of the matching activities: one aggregate statement."""

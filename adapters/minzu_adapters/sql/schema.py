@@ -35,6 +35,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Numeric,
     PrimaryKeyConstraint,
     String,
     Table,
@@ -242,12 +243,19 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
     md = MetaData(schema=schema)
     p = prefix
 
-    def fk(table: str, column: str) -> str:
-        return f"{schema}.{p}{table}.{column}" if schema else f"{p}{table}.{column}"
+    def table(name: str, *columns: Any) -> Table:
+        """The table ``<prefix><name>`` (InnoDB, utf8mb4 with binary collation on MySQL)."""
+        return Table(f"{p}{name}", md, *columns, **_MYSQL_TABLE_OPTIONS)
 
-    units = Table(
-        f"{p}units",
-        md,
+    def ref(parent: str, name: str, ondelete: str | None = None) -> ForeignKey:
+        """A reference to the ``id`` of ``parent``, constraint ``fk_<prefix><name>``."""
+        target = f"{p}{parent}.id"
+        return ForeignKey(
+            f"{schema}.{target}" if schema else target, name=f"fk_{p}{name}", ondelete=ondelete
+        )
+
+    units = table(
+        "units",
         Column("unit_key", _key(UNIT_KEY_LENGTH), nullable=False),
         Column("code", _key(CODE_LENGTH), nullable=False),
         Column("valid_from", Date, nullable=True),
@@ -260,11 +268,9 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         PrimaryKeyConstraint("unit_key", name=f"pk_{p}units"),
         Index(f"ix_{p}units_code", "code"),
         Index(f"ix_{p}units_level_code", "level", "code"),
-        **_MYSQL_TABLE_OPTIONS,
     )
-    unit_changes = Table(
-        f"{p}unit_changes",
-        md,
+    unit_changes = table(
+        "unit_changes",
         Column("seq", Integer, autoincrement=True, nullable=False),
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("kind", String(ENUM_LENGTH), nullable=False),
@@ -276,28 +282,22 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         PrimaryKeyConstraint("seq", name=f"pk_{p}unit_changes"),
         UniqueConstraint("id", name=f"uq_{p}unit_changes_id"),
         Index(f"ix_{p}unit_changes_code", "code"),
-        **_MYSQL_TABLE_OPTIONS,
     )
-    unit_change_successors = Table(
-        f"{p}unit_change_successors",
-        md,
+    unit_change_successors = table(
+        "unit_change_successors",
         Column(
             "change_id",
             _key(ID_LENGTH),
-            ForeignKey(
-                fk("unit_changes", "id"), ondelete="CASCADE", name=f"fk_{p}unit_change_succ_change"
-            ),
+            ref("unit_changes", "unit_change_succ_change", "CASCADE"),
             nullable=False,
         ),
         Column("position", Integer, nullable=False),
         Column("code", _key(CODE_LENGTH), nullable=False),
         PrimaryKeyConstraint("change_id", "position", name=f"pk_{p}unit_change_successors"),
         Index(f"ix_{p}unit_change_succ_code", "code"),
-        **_MYSQL_TABLE_OPTIONS,
     )
-    persons = Table(
-        f"{p}persons",
-        md,
+    persons = table(
+        "persons",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("name", String(NAME_LENGTH), nullable=False),
         Column("ethnicity", _key(2), nullable=False),
@@ -317,16 +317,14 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         PrimaryKeyConstraint("id", name=f"pk_{p}persons"),
         UniqueConstraint("active_id_number", name=f"uq_{p}persons_active_id_number"),
         Index(f"ix_{p}persons_id_number", "id_number"),
-        **_MYSQL_TABLE_OPTIONS,
     )
-    residences = Table(
-        f"{p}residences",
-        md,
+    residences = table(
+        "residences",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column(
             "person_id",
             _key(ID_LENGTH),
-            ForeignKey(fk("persons", "id"), ondelete="CASCADE", name=f"fk_{p}residences_person"),
+            ref("persons", "residences_person", "CASCADE"),
             nullable=False,
         ),
         Column("unit_code", _key(CODE_LENGTH), nullable=False),
@@ -342,11 +340,9 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         PrimaryKeyConstraint("id", name=f"pk_{p}residences"),
         Index(f"ix_{p}residences_unit_arrival", "unit_code", "arrival"),
         Index(f"ix_{p}residences_person", "person_id"),
-        **_MYSQL_TABLE_OPTIONS,
     )
-    history = Table(
-        f"{p}history",
-        md,
+    history = table(
+        "history",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("entity_type", _key(ENUM_LENGTH), nullable=False),
         Column("entity_id", _key(64), nullable=False),
@@ -361,11 +357,9 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         UniqueConstraint(
             "entity_type", "entity_id", "version", name=f"uq_{p}history_entity_version"
         ),
-        **_MYSQL_TABLE_OPTIONS,
     )
-    service_windows = Table(
-        f"{p}service_windows",
-        md,
+    service_windows = table(
+        "service_windows",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("unit_code", _key(CODE_LENGTH), nullable=False),
         Column("name", String(TEXT_LENGTH), nullable=False),
@@ -376,23 +370,21 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Column("version", Integer, nullable=False),
         PrimaryKeyConstraint("id", name=f"pk_{p}service_windows"),
         Index(f"ix_{p}service_windows_unit", "unit_code"),
-        **_MYSQL_TABLE_OPTIONS,
     )
-    service_requests = Table(
-        f"{p}service_requests",
-        md,
+    service_requests = table(
+        "service_requests",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column(
             "window_id",
             _key(ID_LENGTH),
-            ForeignKey(fk("service_windows", "id"), name=f"fk_{p}service_requests_window"),
+            ref("service_windows", "service_requests_window"),
             nullable=False,
         ),
         Column("unit_code", _key(CODE_LENGTH), nullable=False),
         Column(
             "applicant_id",
             _key(ID_LENGTH),
-            ForeignKey(fk("persons", "id"), name=f"fk_{p}service_requests_applicant"),
+            ref("persons", "service_requests_applicant"),
             nullable=False,
         ),
         Column("category", String(ENUM_LENGTH), nullable=False),
@@ -417,11 +409,9 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Index(f"ix_{p}service_requests_applicant", "applicant_id"),
         Index(f"ix_{p}service_requests_accepted", "accepted_at", "unit_code"),
         Index(f"ix_{p}service_requests_resolved", "resolved_at", "unit_code"),
-        **_MYSQL_TABLE_OPTIONS,
     )
-    case_events = Table(
-        f"{p}case_events",
-        md,
+    case_events = table(
+        "case_events",
         Column("case_id", _key(ID_LENGTH), nullable=False),
         Column("seq", Integer, autoincrement=False, nullable=False),
         Column("case_type", _key(ENUM_LENGTH), nullable=False),
@@ -431,11 +421,9 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Column("note", Text, nullable=False),
         Column("data", JSONText(), nullable=False),
         PrimaryKeyConstraint("case_id", "seq", name=f"pk_{p}case_events"),
-        **_MYSQL_TABLE_OPTIONS,
     )
-    disputes = Table(
-        f"{p}disputes",
-        md,
+    disputes = table(
+        "disputes",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("origin_unit", _key(CODE_LENGTH), nullable=False),
         Column("handling_unit", _key(CODE_LENGTH), nullable=False),
@@ -466,18 +454,9 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Index(f"ix_{p}disputes_state_due", "state", "due_at"),
         Index(f"ix_{p}disputes_registered", "registered_at"),
         Index(f"ix_{p}disputes_concluded", "concluded_at"),
-        **_MYSQL_TABLE_OPTIONS,
     )
     # -- organisation section (bodies, cadres, appointments, activities, recognition) ---------
-    from sqlalchemy import Numeric  # the hours of volunteer service
-
-    def org_table(name: str, *columns: Any) -> Table:
-        return Table(f"{p}{name}", md, *columns, **_MYSQL_TABLE_OPTIONS)
-
-    def ref(table: str, name: str, ondelete: str | None = None) -> ForeignKey:
-        return ForeignKey(fk(table, "id"), name=f"fk_{p}{name}", ondelete=ondelete)
-
-    bodies = org_table(
+    bodies = table(
         "bodies",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("unit_code", _key(CODE_LENGTH), nullable=False),
@@ -497,69 +476,65 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         PrimaryKeyConstraint("id", name=f"pk_{p}bodies"),
         Index(f"ix_{p}bodies_unit_kind", "unit_code", "kind"),
     )
-    officials = org_table(
-        "officials",
-        Column("id", _key(ID_LENGTH), nullable=False),
-        Column("unit_code", _key(CODE_LENGTH), nullable=False),
-        Column("name", String(NAME_LENGTH), nullable=False),
-        Column("ethnicity", _key(2), nullable=False),
-        Column("gender", String(ENUM_LENGTH), nullable=True),
-        Column("position", String(TEXT_LENGTH), nullable=False),
-        Column("person_id", _key(ID_LENGTH), ref("persons", "officials_person"), nullable=True),
-        Column("left_on", Date, nullable=True),
-        Column("version", Integer, nullable=False),
-        PrimaryKeyConstraint("id", name=f"pk_{p}officials"),
-        Index(f"ix_{p}officials_unit", "unit_code"),
-    )
-    official_ranks = org_table(
-        "official_ranks",
-        Column(
-            "official_id",
-            _key(ID_LENGTH),
-            ref("officials", "official_ranks_official", "CASCADE"),
-            nullable=False,
-        ),
-        Column("seq", Integer, autoincrement=False, nullable=False),
-        Column("rank", String(ENUM_LENGTH), nullable=False),
-        Column("rank_order", Integer, nullable=False),
-        Column("since", Date, nullable=False),
-        Column("until", Date, nullable=True),
-        Column("basis", String(TEXT_LENGTH), nullable=False),
-        PrimaryKeyConstraint("official_id", "seq", name=f"pk_{p}official_ranks"),
-        Index(f"ix_{p}official_ranks_order_since", "rank_order", "since"),
-    )
-    technicians = org_table(
-        "technicians",
-        Column("id", _key(ID_LENGTH), nullable=False),
-        Column("unit_code", _key(CODE_LENGTH), nullable=False),
-        Column("name", String(NAME_LENGTH), nullable=False),
-        Column("ethnicity", _key(2), nullable=False),
-        Column("gender", String(ENUM_LENGTH), nullable=True),
-        Column("specialty", String(TEXT_LENGTH), nullable=False),
-        Column("person_id", _key(ID_LENGTH), ref("persons", "technicians_person"), nullable=True),
-        Column("left_on", Date, nullable=True),
-        Column("version", Integer, nullable=False),
-        PrimaryKeyConstraint("id", name=f"pk_{p}technicians"),
-        Index(f"ix_{p}technicians_unit", "unit_code"),
-    )
-    technician_titles = org_table(
-        "technician_titles",
-        Column(
-            "technician_id",
-            _key(ID_LENGTH),
-            ref("technicians", "technician_titles_technician", "CASCADE"),
-            nullable=False,
-        ),
-        Column("seq", Integer, autoincrement=False, nullable=False),
-        Column("title", String(ENUM_LENGTH), nullable=False),
-        Column("title_order", Integer, nullable=False),
-        Column("since", Date, nullable=False),
-        Column("until", Date, nullable=True),
-        Column("basis", String(TEXT_LENGTH), nullable=False),
-        PrimaryKeyConstraint("technician_id", "seq", name=f"pk_{p}technician_titles"),
-        Index(f"ix_{p}technician_titles_order_since", "title_order", "since"),
-    )
-    appointments = org_table(
+
+    def cadre(name: str, duty: str) -> Table:
+        """Officials and technicians: a cadre of a unit (``duty``: position or specialty)."""
+        return table(
+            name,
+            Column("id", _key(ID_LENGTH), nullable=False),
+            Column("unit_code", _key(CODE_LENGTH), nullable=False),
+            Column("name", String(NAME_LENGTH), nullable=False),
+            Column("ethnicity", _key(2), nullable=False),
+            Column("gender", String(ENUM_LENGTH), nullable=True),
+            Column(duty, String(TEXT_LENGTH), nullable=False),
+            Column("person_id", _key(ID_LENGTH), ref("persons", f"{name}_person"), nullable=True),
+            Column("left_on", Date, nullable=True),
+            Column("version", Integer, nullable=False),
+            PrimaryKeyConstraint("id", name=f"pk_{p}{name}"),
+            Index(f"ix_{p}{name}_unit", "unit_code"),
+        )
+
+    def dated(
+        name: str, parent: str, parent_column: str, entry: tuple[Column[Any], ...], *extra: Any
+    ) -> Table:
+        """The dated history of a record of ``parent``: entry ``seq`` is in force from
+        ``since`` until ``until`` (derived: the next entry's date, or the day of leaving)."""
+        owner = parent_column.removesuffix("_id")
+        return table(
+            name,
+            Column(
+                parent_column,
+                _key(ID_LENGTH),
+                ref(parent, f"{name}_{owner}", "CASCADE"),
+                nullable=False,
+            ),
+            Column("seq", Integer, autoincrement=False, nullable=False),
+            *entry,
+            Column("since", Date, nullable=False),
+            Column("until", Date, nullable=True),
+            Column("basis", String(TEXT_LENGTH), nullable=False),
+            PrimaryKeyConstraint(parent_column, "seq", name=f"pk_{p}{name}"),
+            *extra,
+        )
+
+    def grades(name: str, parent: str, parent_column: str, grade: str) -> Table:
+        """The rank (title) history of an official (technician), searchable by order."""
+        return dated(
+            name,
+            parent,
+            parent_column,
+            (
+                Column(grade, String(ENUM_LENGTH), nullable=False),
+                Column(f"{grade}_order", Integer, nullable=False),
+            ),
+            Index(f"ix_{p}{name}_order_since", f"{grade}_order", "since"),
+        )
+
+    officials = cadre("officials", "position")
+    official_ranks = grades("official_ranks", "officials", "official_id", "rank")
+    technicians = cadre("technicians", "specialty")
+    technician_titles = grades("technician_titles", "technicians", "technician_id", "title")
+    appointments = table(
         "appointments",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column(
@@ -579,14 +554,14 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Index(f"ix_{p}appointments_unit_role_start", "unit_code", "role", "start"),
         Index(f"ix_{p}appointments_official", "official_id"),
     )
-    org_settings = org_table(
+    org_settings = table(
         "org_settings",
         Column("key", _key(64), nullable=False),
         Column("data", JSONText(), nullable=False),
         Column("version", Integer, nullable=False),
         PrimaryKeyConstraint("key", name=f"pk_{p}org_settings"),
     )
-    activity_types = org_table(
+    activity_types = table(
         "activity_types",
         Column("code", _key(ENUM_LENGTH), nullable=False),
         Column("label_zh", String(NAME_LENGTH), nullable=False),
@@ -594,7 +569,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Column("version", Integer, nullable=False),
         PrimaryKeyConstraint("code", name=f"pk_{p}activity_types"),
     )
-    activities = org_table(
+    activities = table(
         "activities",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("type", _key(ENUM_LENGTH), nullable=False),
@@ -613,7 +588,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Index(f"ix_{p}activities_organiser_start", "organiser_code", "start"),
         Index(f"ix_{p}activities_type_start", "type", "start"),
     )
-    training_courses = org_table(
+    training_courses = table(
         "training_courses",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("type", _key(ENUM_LENGTH), nullable=False),
@@ -631,7 +606,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         PrimaryKeyConstraint("id", name=f"pk_{p}training_courses"),
         Index(f"ix_{p}training_courses_organiser", "organiser_code", "start"),
     )
-    enrollments = org_table(
+    enrollments = table(
         "enrollments",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column(
@@ -655,7 +630,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         UniqueConstraint("course_id", "official_id", name=f"uq_{p}enrollments_course_official"),
         Index(f"ix_{p}enrollments_completed", "completed_on"),
     )
-    demonstration_sites = org_table(
+    demonstration_sites = table(
         "demonstration_sites",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("unit_code", _key(CODE_LENGTH), nullable=False),
@@ -665,24 +640,17 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         PrimaryKeyConstraint("id", name=f"pk_{p}demonstration_sites"),
         Index(f"ix_{p}demonstration_sites_unit", "unit_code"),
     )
-    site_statuses = org_table(
+    site_statuses = dated(
         "site_statuses",
-        Column(
-            "site_id",
-            _key(ID_LENGTH),
-            ref("demonstration_sites", "site_statuses_site", "CASCADE"),
-            nullable=False,
+        "demonstration_sites",
+        "site_id",
+        (
+            Column("status", String(ENUM_LENGTH), nullable=False),
+            Column("level", String(ENUM_LENGTH), nullable=False),
+            Column("level_order", Integer, nullable=False),
         ),
-        Column("seq", Integer, autoincrement=False, nullable=False),
-        Column("status", String(ENUM_LENGTH), nullable=False),
-        Column("level", String(ENUM_LENGTH), nullable=False),
-        Column("level_order", Integer, nullable=False),
-        Column("since", Date, nullable=False),
-        Column("until", Date, nullable=True),
-        Column("basis", String(TEXT_LENGTH), nullable=False),
-        PrimaryKeyConstraint("site_id", "seq", name=f"pk_{p}site_statuses"),
     )
-    honours = org_table(
+    honours = table(
         "honours",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("title", String(TEXT_LENGTH), nullable=False),
@@ -699,7 +667,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         PrimaryKeyConstraint("id", name=f"pk_{p}honours"),
         Index(f"ix_{p}honours_unit_awarded", "unit_code", "awarded_on"),
     )
-    volunteer_members = org_table(
+    volunteer_members = table(
         "volunteer_members",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("team_id", _key(ID_LENGTH), ref("bodies", "volunteer_members_team"), nullable=False),
@@ -717,7 +685,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Index(f"ix_{p}volunteer_members_team_start", "team_id", "start"),
         Index(f"ix_{p}volunteer_members_person", "person_id"),
     )
-    volunteer_hours = org_table(
+    volunteer_hours = table(
         "volunteer_hours",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("team_id", _key(ID_LENGTH), ref("bodies", "volunteer_hours_team"), nullable=False),

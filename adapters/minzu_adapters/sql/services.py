@@ -1,4 +1,5 @@
-"""SQL storage of service windows and service requests (a mixin of :class:`SqlSession`).
+"""SQL storage of service windows and service requests (a mixin of
+:class:`~minzu_adapters.sql.store.SqlSession`).
 
 Requests keep the values derived from their history (state, acceptance and resolution times,
 due base, pause start) in columns, so "open", "overdue", "by category/state/window/subtree" are
@@ -10,42 +11,25 @@ rewriting an existing event impossible.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Row,
-    Select,
-    Table,
-    and_,
-    func,
-    insert,
-    or_,
-    select,
-)
+from sqlalchemy import ColumnElement, Row, RowMapping, and_, insert, or_, select
 
 from minzu_adapters.sql.cases import CaseEventStorage
-from minzu_core.errors import DuplicateError
+from minzu_adapters.sql.errors import duplicate_id
+from minzu_adapters.sql.session import prefix_match
+from minzu_core.lifecycle import Event
 from minzu_core.serialization import structure, unstructure
 from minzu_core.services.model import OPEN_STATES, ServiceCategory, ServiceRequest, ServiceWindow
 from minzu_core.services.ports import RequestIndex, RequestQuery, WindowQuery
 
-if TYPE_CHECKING:
-    from minzu_adapters.sql.errors import DuplicateFactory
-    from minzu_adapters.sql.schema import Tables
+__all__ = ["SERVICE_CASE", "ServiceStorage", "request_data", "window_data"]
 
-__all__ = ["ServiceStorage", "request_data", "window_data"]
-
+#: The ``case_type`` of a service request's events.
 SERVICE_CASE = "service_request"
 
-
-def _duplicate(what: str) -> DuplicateError:
-    return DuplicateError(
-        f"{what}标识重复", f"a {what} with this id exists", code="duplicate_id", field="id"
-    )
+_duplicate_window = duplicate_id("服务窗口", "service window")
+_duplicate_request = duplicate_id("服务事项", "service request")
 
 
 def window_data(window: ServiceWindow) -> dict[str, Any]:
@@ -74,32 +58,7 @@ def request_data(request: ServiceRequest, index: RequestIndex) -> dict[str, Any]
 
 
 class ServiceStorage(CaseEventStorage):
-    """The service primitives of :class:`minzu_adapters.sql.backend.SqlSession`."""
-
-    if TYPE_CHECKING:
-        _t: Tables
-
-        def _all(self, stmt: Select[Any]) -> Sequence[Row[Any]]: ...
-
-        def _write(
-            self, on_duplicate: DuplicateFactory | None, *, several: bool = False
-        ) -> AbstractContextManager[Connection]: ...
-
-        def _bind(
-            self, table: Table, data: Mapping[str, Any], field_prefix: str = ""
-        ) -> dict[str, Any]: ...
-
-        def _versioned_update(
-            self,
-            what: str,
-            key_column: Any,
-            key: str,
-            row: Mapping[str, Any],
-            expected_version: int,
-            on_duplicate: DuplicateFactory | None = None,
-            *,
-            several: bool = False,
-        ) -> AbstractContextManager[Connection]: ...
+    """The service primitives of :class:`~minzu_adapters.sql.store.SqlSession`."""
 
     # -- windows -------------------------------------------------------------------------------
     def _window_row(self, window: ServiceWindow) -> dict[str, Any]:
@@ -119,7 +78,7 @@ class ServiceStorage(CaseEventStorage):
     def insert_window(self, window: ServiceWindow) -> None:
         """Store a new window."""
         row = self._window_row(window)
-        with self._write(lambda: _duplicate("服务窗口")) as conn:
+        with self._write(_duplicate_window) as conn:
             conn.execute(insert(self._t.service_windows), row)
 
     def update_window(self, window: ServiceWindow, expected_version: int) -> None:
@@ -132,12 +91,10 @@ class ServiceStorage(CaseEventStorage):
 
     def query_windows(self, query: WindowQuery) -> list[ServiceWindow]:
         """Windows matching ``query``, by unit code then id."""
-        from minzu_adapters.sql.backend import _prefix_match
-
         w = self._t.service_windows
         conds: list[ColumnElement[bool]] = []
         if query.prefixes is not None:
-            conds.append(_prefix_match(w.c.unit_code, query.prefixes))
+            conds.append(prefix_match(w.c.unit_code, query.prefixes))
         if query.open_on is not None:
             conds.append(w.c.opened <= query.open_on)
             conds.append(or_(w.c.closed.is_(None), w.c.closed > query.open_on))
@@ -148,61 +105,45 @@ class ServiceStorage(CaseEventStorage):
     def _request_row(self, request: ServiceRequest, index: RequestIndex) -> dict[str, Any]:
         return self._bind(self._t.service_requests, request_data(request, index))
 
-    def _load_requests(self, rows: Sequence[Row[Any]]) -> list[ServiceRequest]:
-        """Requests for ``rows``, with their events fetched in ONE statement."""
-        if not rows:
-            return []
-        events = self._load_events([r._mapping["id"] for r in rows])
-        found = []
-        for row in rows:
-            m = row._mapping
-            found.append(
-                ServiceRequest(
-                    window_id=m["window_id"],
-                    unit_code=m["unit_code"],
-                    applicant_id=m["applicant_id"],
-                    category=ServiceCategory(m["category"]),
-                    received_at=m["received_at"],
-                    events=events[m["id"]],
-                    description=m["description"],
-                    id=m["id"],
-                    version=m["version"],
-                )
-            )
-        return found
+    @staticmethod
+    def _request_from(m: RowMapping, events: list[Event]) -> ServiceRequest:
+        return ServiceRequest(
+            window_id=m["window_id"],
+            unit_code=m["unit_code"],
+            applicant_id=m["applicant_id"],
+            category=ServiceCategory(m["category"]),
+            received_at=m["received_at"],
+            events=events,
+            description=m["description"],
+            id=m["id"],
+            version=m["version"],
+        )
 
     def get_request(self, request_id: uuid.UUID) -> ServiceRequest | None:
         """The request with this id and its events, or ``None``."""
-        r = self._t.service_requests
-        found = self._load_requests(self._all(select(r).where(r.c.id == str(request_id))))
-        return found[0] if found else None
+        return self._get_case(self._t.service_requests, request_id, self._request_from)
 
     def insert_request(self, request: ServiceRequest, index: RequestIndex) -> None:
         """Store a new request and its events."""
         row = self._request_row(request, index)
-        with self._write(lambda: _duplicate("服务事项"), several=True) as conn:
-            conn.execute(insert(self._t.service_requests), row)
-            self._insert_events(conn, SERVICE_CASE, row["id"], request.events)
+        table = self._t.service_requests
+        self._insert_case(table, SERVICE_CASE, row, request.events, _duplicate_request)
 
     def update_request(
         self, request: ServiceRequest, index: RequestIndex, expected_version: int
     ) -> None:
         """Update the derived columns and append the new events, version-checked."""
-        r = self._t.service_requests
         row = self._request_row(request, index)
-        rid = row.pop("id")
-        with self._versioned_update(
-            "service request", r.c.id, rid, row, expected_version, several=True
-        ) as conn:
-            self._append_events(conn, SERVICE_CASE, rid, request.events)
+        table = self._t.service_requests
+        self._update_case(
+            "service request", table, SERVICE_CASE, row, request.events, expected_version
+        )
 
     def _request_conditions(self, q: RequestQuery) -> list[ColumnElement[bool]]:
-        from minzu_adapters.sql.backend import _prefix_match
-
         r = self._t.service_requests
         conds: list[ColumnElement[bool]] = []
         if q.prefixes is not None:
-            conds.append(_prefix_match(r.c.unit_code, q.prefixes))
+            conds.append(prefix_match(r.c.unit_code, q.prefixes))
         if q.window_id is not None:
             conds.append(r.c.window_id == str(q.window_id))
         if q.category is not None:
@@ -221,20 +162,11 @@ class ServiceStorage(CaseEventStorage):
 
     def query_requests(self, query: RequestQuery) -> list[ServiceRequest]:
         """Requests matching ``query`` by received time then id (2 statements)."""
-        if query.limit is not None and query.limit <= 0:
-            return []
         r = self._t.service_requests
-        stmt = (
-            select(r)
-            .where(*self._request_conditions(query))
-            .order_by(r.c.received_at, r.c.id)
-            .limit(query.limit)
-            .offset(max(query.offset, 0) or None)
-        )
-        return self._load_requests(self._all(stmt))
+        stmt = select(r).where(*self._request_conditions(query))
+        rows = self._page(stmt.order_by(r.c.received_at, r.c.id), query.limit, query.offset)
+        return self._load_cases(rows, self._request_from)
 
     def count_requests(self, query: RequestQuery) -> int:
         """How many requests match ``query``: one ``SELECT count(*)``."""
-        r = self._t.service_requests
-        stmt = select(func.count()).select_from(r).where(*self._request_conditions(query))
-        return int(self._all(stmt)[0][0])
+        return self._count(self._t.service_requests, self._request_conditions(query))

@@ -23,28 +23,16 @@ from __future__ import annotations
 import itertools
 import math
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
 import attrs
 
+import minzu_core.fields as fields
 from minzu_core.codes.divisions import DivisionCode
-from minzu_core.codes.uscc import parse_uscc
-from minzu_core.organisation.model import (
-    Choice,
-    Graded,
-    as_code,
-    as_date,
-    as_opt_date,
-    as_opt_uuid,
-    as_text,
-    as_uuid,
-    as_vocabulary_code,
-    check_period,
-    in_period,
-    invalid,
-)
+from minzu_core.fields import as_vocabulary_code, check_period, in_period, invalid
+from minzu_core.labels import Choice, Graded
 
 __all__ = [
     "DEFAULT_ACTIVITY_TYPES",
@@ -69,21 +57,13 @@ __all__ = [
 
 
 # -- activity types ------------------------------------------------------------------------------
-def _type_code(value: Any) -> str:
-    return as_vocabulary_code(value, "code")
-
-
-def _label(value: Any) -> str:
-    return as_text(value, "label", required=True)
-
-
 @attrs.frozen
 class ActivityType:
     """A type of activity (活动类型): a stable code and Chinese and English labels."""
 
-    code: str = attrs.field(converter=_type_code)
-    label_zh: str = attrs.field(converter=_label)
-    label_en: str = attrs.field(converter=_label)
+    code: str = attrs.field(converter=fields.to_vocabulary_code)
+    label_zh: str = attrs.field(converter=fields.to_text)
+    label_en: str = attrs.field(converter=fields.to_text)
     version: int = 0
 
 
@@ -127,73 +107,9 @@ def _activity_type(value: Any) -> str:
     return as_vocabulary_code(text, "type")
 
 
-def _organiser(value: Any) -> DivisionCode:
-    return as_code(value, "organiser_code")
-
-
-def _title(value: Any) -> str:
-    return as_text(value, "title", required=True)
-
-
-def _start(value: Any) -> date:
-    return as_date(value, "start")
-
-
-def _end(value: Any) -> date:
-    return as_date(value, "end")
-
-
-def _opt_end(value: Any) -> date | None:
-    return as_opt_date(value, "end")
-
-
 def _day_after_start(activity: Any) -> date:
     start: date = activity.start
     return start + timedelta(days=1)
-
-
-def _nonnegative(field: str) -> Any:
-    def convert(value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise invalid(
-                "invalid_count", f"{field} 须为整数", f"{field} must be an integer", field
-            )
-        if value < 0:
-            raise invalid("negative_count", f"{field} 不能为负数", f"{field} is negative", field)
-        return value
-
-    return convert
-
-
-def _participants(value: Any) -> int:
-    result: int = _nonnegative("participants")(value)
-    return result
-
-
-def _minority_participants(value: Any) -> int:
-    result: int = _nonnegative("minority_participants")(value)
-    return result
-
-
-def _materials(value: Any) -> int:
-    result: int = _nonnegative("materials")(value)
-    return result
-
-
-def _attendees(values: Iterable[Any]) -> frozenset[uuid.UUID]:
-    return frozenset(as_uuid(v, "attendee_ids") for v in values)
-
-
-def _opt_body(value: Any) -> uuid.UUID | None:
-    return as_opt_uuid(value, "body_id")
-
-
-def _note(value: Any) -> str:
-    return as_text(value, "note", required=False)
-
-
-def _id(value: Any) -> uuid.UUID:
-    return as_uuid(value, "id")
 
 
 @attrs.frozen
@@ -212,19 +128,19 @@ class Activity:
     """
 
     type: str = attrs.field(converter=_activity_type)
-    organiser_code: DivisionCode = attrs.field(converter=_organiser)
-    title: str = attrs.field(converter=_title)
-    start: date = attrs.field(converter=_start)
+    organiser_code: DivisionCode = attrs.field(converter=fields.to_code)
+    title: str = attrs.field(converter=fields.to_text)
+    start: date = attrs.field(converter=fields.to_date)
     end: date = attrs.field(
-        default=attrs.Factory(_day_after_start, takes_self=True), converter=_end
+        default=attrs.Factory(_day_after_start, takes_self=True), converter=fields.to_date
     )
-    participants: int = attrs.field(default=0, converter=_participants)
-    minority_participants: int = attrs.field(default=0, converter=_minority_participants)
-    materials: int = attrs.field(default=0, converter=_materials)
-    attendee_ids: frozenset[uuid.UUID] = attrs.field(default=frozenset(), converter=_attendees)
-    body_id: uuid.UUID | None = attrs.field(default=None, converter=_opt_body)
-    note: str = attrs.field(default="", converter=_note)
-    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=_id)
+    participants: int = attrs.field(default=0, converter=fields.to_count)
+    minority_participants: int = attrs.field(default=0, converter=fields.to_count)
+    materials: int = attrs.field(default=0, converter=fields.to_count)
+    attendee_ids: frozenset[uuid.UUID] = attrs.field(default=frozenset(), converter=fields.to_uuids)
+    body_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
+    note: str = attrs.field(default="", converter=fields.to_text_or_empty)
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -260,51 +176,23 @@ class ActivityTotals:
 
 
 # -- training ------------------------------------------------------------------------------------
-def _course_type(value: Any) -> str:
-    return _activity_type(value)
-
-
-def _opt_activity(value: Any) -> uuid.UUID | None:
-    return as_opt_uuid(value, "activity_id")
-
-
 @attrs.frozen
 class TrainingCourse:
     """A training course (培训班), e.g. of type ``language_training`` (国家通用语言培训班), held
     ``start <= d < end`` (``end=None``: still running). ``activity_id`` may link the activity
     record of the course."""
 
-    organiser_code: DivisionCode = attrs.field(converter=_organiser)
-    title: str = attrs.field(converter=_title)
-    start: date = attrs.field(converter=_start)
-    end: date | None = attrs.field(default=None, converter=_opt_end)
-    type: str = attrs.field(default=LANGUAGE_TRAINING, converter=_course_type)
-    activity_id: uuid.UUID | None = attrs.field(default=None, converter=_opt_activity)
-    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=_id)
+    organiser_code: DivisionCode = attrs.field(converter=fields.to_code)
+    title: str = attrs.field(converter=fields.to_text)
+    start: date = attrs.field(converter=fields.to_date)
+    end: date | None = attrs.field(default=None, converter=fields.to_date_or_none)
+    type: str = attrs.field(default=LANGUAGE_TRAINING, converter=_activity_type)
+    activity_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
         check_period(self.start, self.end)
-
-
-def _course_id(value: Any) -> uuid.UUID:
-    return as_uuid(value, "course_id")
-
-
-def _enrolled_on(value: Any) -> date:
-    return as_date(value, "enrolled_on")
-
-
-def _completed_on(value: Any) -> date | None:
-    return as_opt_date(value, "completed_on")
-
-
-def _person(value: Any) -> uuid.UUID | None:
-    return as_opt_uuid(value, "person_id")
-
-
-def _official(value: Any) -> uuid.UUID | None:
-    return as_opt_uuid(value, "official_id")
 
 
 @attrs.frozen
@@ -313,12 +201,12 @@ class Enrollment:
     (``official_id``), exactly one. ``completed_on`` is the completion (结业), on or after the
     enrollment."""
 
-    course_id: uuid.UUID = attrs.field(converter=_course_id)
-    enrolled_on: date = attrs.field(converter=_enrolled_on)
-    person_id: uuid.UUID | None = attrs.field(default=None, converter=_person)
-    official_id: uuid.UUID | None = attrs.field(default=None, converter=_official)
-    completed_on: date | None = attrs.field(default=None, converter=_completed_on)
-    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=_id)
+    course_id: uuid.UUID = attrs.field(converter=fields.to_uuid)
+    enrolled_on: date = attrs.field(converter=fields.to_date)
+    person_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
+    official_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
+    completed_on: date | None = attrs.field(default=None, converter=fields.to_date_or_none)
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -386,55 +274,25 @@ class SiteStatus(Choice):
         }
 
 
-def _site_status(value: Any) -> SiteStatus:
-    result: SiteStatus = SiteStatus.parse(value, field="status")
-    return result
-
-
-def _site_level(value: Any) -> SiteLevel:
-    result: SiteLevel = SiteLevel.parse(value, field="level")
-    return result
-
-
-def _since(value: Any) -> date:
-    return as_date(value, "since")
-
-
-def _basis(value: Any) -> str:
-    return as_text(value, "basis", required=False)
-
-
 @attrs.frozen
 class SiteStatusEntry:
     """From ``since`` (until the next entry) the site has ``status`` at ``level``."""
 
-    status: SiteStatus = attrs.field(converter=_site_status)
-    level: SiteLevel = attrs.field(converter=_site_level)
-    since: date = attrs.field(converter=_since)
-    basis: str = attrs.field(default="", converter=_basis)
-
-
-def _statuses(values: Iterable[Any]) -> tuple[SiteStatusEntry, ...]:
-    return tuple(v if isinstance(v, SiteStatusEntry) else SiteStatusEntry(**v) for v in values)
-
-
-def _site_unit(value: Any) -> DivisionCode:
-    return as_code(value, "unit_code")
-
-
-def _site_name(value: Any) -> str:
-    return as_text(value, "name", required=True)
+    status: SiteStatus = attrs.field(converter=fields.to_choice)
+    level: SiteLevel = attrs.field(converter=fields.to_choice)
+    since: date = attrs.field(converter=fields.to_date)
+    basis: str = attrs.field(default="", converter=fields.to_text_or_empty)
 
 
 @attrs.frozen
 class DemonstrationSite:
     """A demonstration site (民族团结进步示范点) at a unit, with its dated status history."""
 
-    unit_code: DivisionCode = attrs.field(converter=_site_unit)
-    name: str = attrs.field(converter=_site_name)
-    statuses: tuple[SiteStatusEntry, ...] = attrs.field(converter=_statuses)
-    body_id: uuid.UUID | None = attrs.field(default=None, converter=_opt_body)
-    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=_id)
+    unit_code: DivisionCode = attrs.field(converter=fields.to_code)
+    name: str = attrs.field(converter=fields.to_text)
+    statuses: tuple[SiteStatusEntry, ...] = attrs.field(converter=fields.to_records)
+    body_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -482,46 +340,23 @@ class DemonstrationSite:
 
 
 # -- honours -------------------------------------------------------------------------------------
-def _awarded_on(value: Any) -> date:
-    return as_date(value, "awarded_on")
-
-
-def _awarding_unit(value: Any) -> DivisionCode:
-    return as_code(value, "unit_code")
-
-
-def _business_name(value: Any) -> str:
-    return as_text(value, "business_name", required=False)
-
-
-def _uscc(value: Any) -> str | None:
-    text = as_text(value, "business_uscc", required=False)
-    return parse_uscc(text, field="business_uscc") if text else None
-
-
-def _masked_uscc(value: str | None) -> str:
-    return "None" if value is None else repr(value[:8] + "*" * (len(value) - 8))
-
-
-def _ceremony(value: Any) -> uuid.UUID | None:
-    return as_opt_uuid(value, "ceremony_id")
-
-
 @attrs.frozen
 class Honour:
     """An honour (表彰/授牌) awarded by ``unit_code`` on ``awarded_on`` to a ledger person
     (``person_id``) and/or a business (``business_uscc``, validated; ``business_name``),
     e.g. "阿布拉江"式文明诚信经营户 at a 授牌仪式 (``ceremony_id``: an activity)."""
 
-    title: str = attrs.field(converter=_title)
-    unit_code: DivisionCode = attrs.field(converter=_awarding_unit)
-    awarded_on: date = attrs.field(converter=_awarded_on)
-    person_id: uuid.UUID | None = attrs.field(default=None, converter=_person)
-    business_name: str = attrs.field(default="", converter=_business_name)
-    business_uscc: str | None = attrs.field(default=None, converter=_uscc, repr=_masked_uscc)
-    ceremony_id: uuid.UUID | None = attrs.field(default=None, converter=_ceremony)
-    basis: str = attrs.field(default="", converter=_basis)
-    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=_id)
+    title: str = attrs.field(converter=fields.to_text)
+    unit_code: DivisionCode = attrs.field(converter=fields.to_code)
+    awarded_on: date = attrs.field(converter=fields.to_date)
+    person_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
+    business_name: str = attrs.field(default="", converter=fields.to_text_or_empty)
+    business_uscc: str | None = attrs.field(
+        default=None, converter=fields.to_uscc_or_none, repr=fields.masked_uscc
+    )
+    ceremony_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
+    basis: str = attrs.field(default="", converter=fields.to_text_or_empty)
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -564,28 +399,16 @@ class VolunteerServiceKind(Choice):
         }
 
 
-def _team(value: Any) -> uuid.UUID:
-    return as_uuid(value, "team_id")
-
-
-def _member_person(value: Any) -> uuid.UUID:
-    return as_uuid(value, "person_id")
-
-
-def _duty(value: Any) -> str:
-    return as_text(value, "duty", required=False)
-
-
 @attrs.frozen
 class VolunteerMembership:
     """A ledger person is a member of a volunteer team on ``start <= d < end``."""
 
-    team_id: uuid.UUID = attrs.field(converter=_team)
-    person_id: uuid.UUID = attrs.field(converter=_member_person)
-    start: date = attrs.field(converter=_start)
-    end: date | None = attrs.field(default=None, converter=_opt_end)
-    duty: str = attrs.field(default="", converter=_duty)
-    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=_id)
+    team_id: uuid.UUID = attrs.field(converter=fields.to_uuid)
+    person_id: uuid.UUID = attrs.field(converter=fields.to_uuid)
+    start: date = attrs.field(converter=fields.to_date)
+    end: date | None = attrs.field(default=None, converter=fields.to_date_or_none)
+    duty: str = attrs.field(default="", converter=fields.to_text_or_empty)
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -594,15 +417,6 @@ class VolunteerMembership:
     def active_on(self, day: date) -> bool:
         """True if the person is a member on ``day``."""
         return in_period(day, self.start, self.end)
-
-
-def _service_kind(value: Any) -> VolunteerServiceKind:
-    result: VolunteerServiceKind = VolunteerServiceKind.parse(value, field="kind")
-    return result
-
-
-def _served_on(value: Any) -> date:
-    return as_date(value, "served_on")
 
 
 def _hours(value: Any) -> float:
@@ -614,20 +428,16 @@ def _hours(value: Any) -> float:
     return hours
 
 
-def _member(value: Any) -> uuid.UUID | None:
-    return as_opt_uuid(value, "member_id")
-
-
 @attrs.frozen
 class ServiceHours:
     """Volunteer hours (志愿服务时长, person-hours, two decimals) a team served on a day, by
     kind; ``member_id`` names the member who served them, if recorded per member."""
 
-    team_id: uuid.UUID = attrs.field(converter=_team)
-    kind: VolunteerServiceKind = attrs.field(converter=_service_kind)
-    served_on: date = attrs.field(converter=_served_on)
+    team_id: uuid.UUID = attrs.field(converter=fields.to_uuid)
+    kind: VolunteerServiceKind = attrs.field(converter=fields.to_choice)
+    served_on: date = attrs.field(converter=fields.to_date)
     hours: float = attrs.field(converter=_hours)
-    member_id: uuid.UUID | None = attrs.field(default=None, converter=_member)
-    note: str = attrs.field(default="", converter=_note)
-    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=_id)
+    member_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
+    note: str = attrs.field(default="", converter=fields.to_text_or_empty)
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
     version: int = 0

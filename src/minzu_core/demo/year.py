@@ -61,21 +61,22 @@ from minzu_core.disputes.model import OPEN_STATES as DISPUTE_OPEN_STATES
 from minzu_core.errors import NotFoundError, ValidationError
 from minzu_core.hierarchy.model import Unit
 from minzu_core.ledger.model import LanguageProficiency, Person, Residence
-from minzu_core.organisation.model import (
-    DESIGNATED_CADRE,
-    ETHNIC_AFFAIRS_OFFICER,
-    FIRST_RESPONSIBLE,
-    LEADING_GROUP_LEADER,
-    LEADING_GROUP_MEMBER,
-    Appointment,
-    Body,
-    BodyKind,
+from minzu_core.organisation.bodies import Body, BodyKind
+from minzu_core.organisation.cadres import (
     Official,
     Rank,
     RankEntry,
     Technician,
     TitleEntry,
     TitleLevel,
+)
+from minzu_core.organisation.responsibility import (
+    DESIGNATED_CADRE,
+    ETHNIC_AFFAIRS_OFFICER,
+    FIRST_RESPONSIBLE,
+    LEADING_GROUP_LEADER,
+    LEADING_GROUP_MEMBER,
+    Appointment,
 )
 from minzu_core.privacy.actor import Actor
 from minzu_core.services.model import (

@@ -18,18 +18,19 @@ normally concludes within 30 days of acceptance (the default target, configurabl
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
+import minzu_core.fields as fields
 from minzu_core.clock import CST, require_aware
 from minzu_core.codes.divisions import DivisionCode, Level
-from minzu_core.codes.masking import mask_name
 from minzu_core.errors import ValidationError
+from minzu_core.fields import masked_length, masked_name
 from minzu_core.labels import LabelledEnum
-from minzu_core.lifecycle import Event, Lifecycle, State, Transition
+from minzu_core.lifecycle import Case, Event, Lifecycle, State, Transition
 
 __all__ = [
     "CHANNELS",
@@ -109,30 +110,13 @@ class DisputeSource(LabelledEnum):
         }
 
 
-def _opt_uuid(value: Any) -> uuid.UUID | None:
-    if value is None or value == "":
-        return None
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
-def _opt_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _masked(value: str | None) -> str:
-    return "None" if value is None else repr(mask_name(value))
-
-
 @attrs.frozen
 class Party:
     """A party to a dispute: a ledger person (``person_id``) or a named other (``name``)."""
 
-    person_id: uuid.UUID | None = attrs.field(default=None, converter=_opt_uuid)
-    name: str | None = attrs.field(default=None, converter=_opt_text, repr=_masked)
-    role: str = "party"
+    person_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
+    name: str | None = attrs.field(default=None, converter=fields.to_text_or_none, repr=masked_name)
+    role: str = attrs.field(default="party", converter=fields.to_text)
 
     def __attrs_post_init__(self) -> None:
         if self.person_id is None and self.name is None:
@@ -386,14 +370,8 @@ OPEN_STATES = frozenset({"registered", "accepted", "mediating"})
 
 
 # -- the aggregate -----------------------------------------------------------------------------
-def _code(value: Any) -> DivisionCode:
-    return (
-        value if isinstance(value, DivisionCode) else DivisionCode.parse(value, field="origin_unit")
-    )
-
-
-def _parties(values: Iterable[Party]) -> tuple[Party, ...]:
-    parties = tuple(values)
+def _parties(values: Any) -> tuple[Party, ...]:
+    parties = fields.as_records(Party, values, "parties")
     if len(parties) < 2:
         raise ValidationError(
             "纠纷至少须有两方当事人",
@@ -404,39 +382,12 @@ def _parties(values: Iterable[Party]) -> tuple[Party, ...]:
     return parties
 
 
-def _strings(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(str(v) for v in values)
-
-
-def _events(values: Iterable[Event]) -> tuple[Event, ...]:
-    return tuple(values)
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
-def _category(value: Any) -> DisputeCategory:
-    result: DisputeCategory = DisputeCategory.parse(value, field="category")
-    return result
-
-
-def _severity(value: Any) -> Severity:
-    result: Severity = Severity.parse(value, field="severity")
-    return result
-
-
-def _source(value: Any) -> DisputeSource:
-    result: DisputeSource = DisputeSource.parse(value, field="source")
-    return result
-
-
-def _narrative(value: str | None) -> str:
-    return "None" if value is None else f"<{len(value)} chars>"
+def _registered(value: datetime) -> datetime:
+    return require_aware(value, "registered_at").astimezone(CST)
 
 
 @attrs.frozen
-class Dispute:
+class Dispute(Case):
     """A dispute case (矛盾纠纷): its facts, its append-only history and its derived state.
 
     Build a new one with :meth:`register` and move it with :meth:`act`. ``narrative`` is
@@ -444,28 +395,25 @@ class Dispute:
     unit's scope.
     """
 
-    origin_unit: DivisionCode = attrs.field(converter=_code)
+    LIFECYCLE: ClassVar[Lifecycle] = DISPUTE_LIFECYCLE
+
+    origin_unit: DivisionCode = attrs.field(converter=fields.to_code)
     parties: tuple[Party, ...] = attrs.field(converter=_parties)
-    category: DisputeCategory = attrs.field(converter=_category)
-    severity: Severity = attrs.field(converter=_severity)
-    source: DisputeSource = attrs.field(converter=_source)
-    registered_at: datetime = attrs.field()
-    events: tuple[Event, ...] = attrs.field(converter=_events)
-    ethnic_factor: bool = False
-    mass: bool = False
-    referred_by: str | None = attrs.field(default=None, converter=_opt_text)
-    narrative: str | None = attrs.field(default=None, repr=_narrative)
-    mediators: tuple[str, ...] = attrs.field(default=(), converter=_strings, repr=False)
-    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=_uuid)
+    category: DisputeCategory = attrs.field(converter=fields.to_choice)
+    severity: Severity = attrs.field(converter=fields.to_choice)
+    source: DisputeSource = attrs.field(converter=fields.to_choice)
+    registered_at: datetime = attrs.field(converter=_registered)
+    events: tuple[Event, ...] = attrs.field(converter=fields.to_records)
+    ethnic_factor: bool = attrs.field(default=False, converter=fields.to_flag)
+    mass: bool = attrs.field(default=False, converter=fields.to_flag)
+    referred_by: str | None = attrs.field(default=None, converter=fields.to_text_or_none)
+    narrative: str | None = attrs.field(default=None, repr=masked_length)
+    mediators: tuple[str, ...] = attrs.field(default=(), converter=fields.to_strings, repr=False)
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
     version: int = 0
     state: str = attrs.field(init=False)
 
-    @registered_at.validator
-    def _aware(self, attribute: Any, value: datetime) -> None:
-        require_aware(value, "registered_at")
-
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "registered_at", self.registered_at.astimezone(CST))
         if self.origin_unit.level < Level.COUNTY:
             raise ValidationError(
                 "纠纷发生单位须为区县及以下单位",
@@ -480,21 +428,12 @@ class Dispute:
                 code="required",
                 field="referred_by",
             )
-        first = self.events[0] if self.events else None
-        if (
-            first is None
-            or first.action != "register"
-            or first.at != self.registered_at
-            or first.data.get("origin_unit") != self.origin_unit.value
-            or first.data.get("party_count") != len(self.parties)
-        ):
-            raise ValidationError(
-                "纠纷的第一条记录须为受理登记",
-                "the first event must be register",
-                code="invalid_history",
-                field="events",
-            )
-        object.__setattr__(self, "state", DISPUTE_LIFECYCLE.replay(self.events))
+        first = self.events[0].data if self.events else {}
+        self._start(
+            self.registered_at,
+            first_fits=first.get("origin_unit") == self.origin_unit.value
+            and first.get("party_count") == len(self.parties),
+        )
 
     @classmethod
     def register(
@@ -515,14 +454,15 @@ class Dispute:
         id: uuid.UUID | None = None,
     ) -> Dispute:
         """A newly registered dispute (受理登记)."""
-        code = _code(origin_unit)
-        at = require_aware(registered_at, "registered_at").astimezone(CST)
+        code = fields.as_code(origin_unit, "origin_unit")
+        at = _registered(registered_at)
+        parties = _parties(parties)
         event = Event(
             "register", at, actor_id, data={"origin_unit": code.value, "party_count": len(parties)}
         )
         return cls(
             origin_unit=code,
-            parties=tuple(parties),
+            parties=parties,
             category=category,
             severity=severity,
             source=source,
@@ -532,26 +472,11 @@ class Dispute:
             mass=mass,
             referred_by=referred_by,
             narrative=narrative,
-            mediators=tuple(mediators),
+            mediators=mediators,
             id=id or uuid.uuid4(),
         )
 
-    def act(
-        self, action: str, *, at: datetime, actor_id: str, note: str = "", **data: Any
-    ) -> Dispute:
-        """The dispute after ``action`` (checked against the lifecycle and its rules; nothing
-        changes on error)."""
-        event = Event(action, at, actor_id, note, data)
-        DISPUTE_LIFECYCLE.apply(self.events, self.state, event)
-        return attrs.evolve(self, events=(*self.events, event))
-
     # -- derived from the history ------------------------------------------------------------
-    def _last(self, action: str) -> Event | None:
-        for event in reversed(self.events):
-            if event.action == action:
-                return event
-        return None
-
     @property
     def handling_unit(self) -> DivisionCode:
         """The unit handling the dispute now (the origin, or where it was escalated to)."""
@@ -560,18 +485,17 @@ class Dispute:
     @property
     def escalations(self) -> int:
         """How many times the dispute was escalated."""
-        return sum(1 for e in self.events if e.action == "escalate")
+        return self.count("escalate")
 
     @property
     def accepted_at(self) -> datetime | None:
         """When it was accepted for mediation."""
-        event = self._last("accept")
-        return None if event is None else event.at
+        return self.last_at("accept")
 
     @property
     def target_days(self) -> int:
         """The target for concluding mediation, recorded at acceptance."""
-        event = self._last("accept")
+        event = self.last("accept")
         value = None if event is None else event.data.get("target_days")
         return int(value) if value is not None else DEFAULT_TARGET_DAYS
 
@@ -584,20 +508,16 @@ class Dispute:
     @property
     def concluded_at(self) -> datetime | None:
         """When mediation concluded with an agreement or a termination."""
-        for event in self.events:
-            if event.action in ("agree", "terminate"):
-                return event.at
-        return None
+        event = self.first("agree", "terminate")
+        return None if event is None else event.at
 
     @property
     def outcome(self) -> str | None:
         """``"agreement"``, ``"terminated"`` or ``None``."""
-        for event in self.events:
-            if event.action == "agree":
-                return "agreement"
-            if event.action == "terminate":
-                return "terminated"
-        return None
+        event = self.first("agree", "terminate")
+        if event is None:
+            return None
+        return "agreement" if event.action == "agree" else "terminated"
 
     def days_to_conclusion(self) -> int | None:
         """Whole days from acceptance to conclusion."""

@@ -4,29 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Protocol
 
 import attrs
 
-from minzu_core.checks import check_version, parse_uuid, require_reason
 from minzu_core.clock import require_aware
 from minzu_core.codes.divisions import DivisionCode
 from minzu_core.disputes.model import OPEN_STATES, Dispute, DisputeCategory, Severity
 from minzu_core.disputes.ports import DisputeIndex, DisputeQuery, DisputesPort
-from minzu_core.errors import NotFoundError, PermissionDeniedError, ValidationError
+from minzu_core.errors import ValidationError
 from minzu_core.hierarchy.ports import HierarchyPort
-from minzu_core.history import ChangeKind, HistoryPort
+from minzu_core.hierarchy.repository import stored_versions
+from minzu_core.history import HistoryPort
 from minzu_core.ledger.ports import LedgerPort
-from minzu_core.privacy.actor import intersect_scope
-from minzu_core.repository import RepositoryContext
+from minzu_core.repository import CaseRepository, List, RepositoryContext, as_code
 
 __all__ = ["DisputeRepository"]
-
-_List: TypeAlias = list
-
-
-def _as_code(value: DivisionCode | str, field: str = "within") -> DivisionCode:
-    return value if isinstance(value, DivisionCode) else DivisionCode.parse(value, field=field)
 
 
 class _Storage(HierarchyPort, LedgerPort, DisputesPort, HistoryPort, Protocol):
@@ -43,7 +36,7 @@ class DisputeContext(RepositoryContext[_Storage], Protocol):
         ...
 
 
-class DisputeRepository:
+class DisputeRepository(CaseRepository[_Storage, Dispute]):
     """Disputes (矛盾纠纷), scope-checked.
 
     An actor sees a dispute whose origin or handling unit is in their scope; only the handling
@@ -52,47 +45,39 @@ class DisputeRepository:
     dispute's history (who, when, what, note).
     """
 
+    ENTITY = "dispute"
+    LABEL = ("纠纷", "dispute")
+    ID_FIELD = "dispute_id"
+    NOT_FOUND = "dispute_not_found"
+    _uow: DisputeContext
+
     def __init__(self, uow: DisputeContext) -> None:
-        self._uow = uow
+        super().__init__(uow)
 
-    @property
-    def _s(self) -> _Storage:
-        return self._uow.session
-
-    def _visible(self, dispute: Dispute) -> Dispute:
+    def _visible(self, case: Dispute) -> Dispute:
         actor = self._uow.actor
-        if not (actor.covers(dispute.origin_unit) or actor.covers(dispute.handling_unit)):
-            raise PermissionDeniedError(
-                "纠纷不在数据范围内",
-                "the dispute is outside the scope",
-                code="outside_scope",
-                field="dispute_id",
-            )
-        if not actor.covers(dispute.handling_unit) and dispute.narrative is not None:
-            return attrs.evolve(dispute, narrative=None)
-        return dispute
+        if not (actor.covers(case.origin_unit) or actor.covers(case.handling_unit)):
+            raise self._outside(self.LABEL, self.ID_FIELD)
+        if not actor.covers(case.handling_unit) and case.narrative is not None:
+            return attrs.evolve(case, narrative=None)
+        return case
 
-    def _unit_exists(self, code: DivisionCode, field: str) -> None:
-        if not self._s.get_unit_versions(code):
-            raise ValidationError(
-                f"单位 {code.short} 不存在",
-                f"unit {code.short} does not exist",
-                code="unit_not_found",
-                field=field,
-            )
+    def _load(self, case_id: uuid.UUID) -> Dispute | None:
+        return self._s.get_dispute(case_id)
+
+    def _store_new(self, case: Dispute) -> None:
+        self._s.insert_dispute(case, DisputeIndex.of(case))
+
+    def _store_changed(self, case: Dispute, expected_version: int) -> None:
+        self._s.update_dispute(case, DisputeIndex.of(case), expected_version)
 
     def register(self, dispute: Dispute, *, reason: str = "受理登记") -> Dispute:
         """Store a newly registered dispute (built with :meth:`Dispute.register`)."""
-        reason = require_reason(reason)
-        if len(dispute.events) != 1 or dispute.version != 0:
-            raise ValidationError(
-                "只能登记新的纠纷",
-                "only a newly registered dispute",
-                code="invalid_history",
-                field="events",
-            )
+        return self._open(dispute, reason, self._check_registered)
+
+    def _check_registered(self, dispute: Dispute) -> None:
         self._uow.actor.require(dispute.origin_unit, field="origin_unit")
-        self._unit_exists(dispute.origin_unit, "origin_unit")
+        stored_versions(self._s, dispute.origin_unit, "origin_unit")
         if dispute.registered_at > self._uow.clock():
             raise ValidationError(
                 "登记时间不能晚于当前时间",
@@ -108,17 +93,6 @@ class DisputeRepository:
                     code="person_not_found",
                     field=f"parties[{index}]",
                 )
-        stored = attrs.evolve(dispute, version=1)
-        self._s.insert_dispute(stored, DisputeIndex.of(stored))
-        self._uow.record(
-            "dispute",
-            str(dispute.id),
-            1,
-            ChangeKind.CREATED,
-            reason,
-            {"action": "register", "state": stored.state},
-        )
-        return stored
 
     def act(
         self,
@@ -133,65 +107,35 @@ class DisputeRepository:
         ``at`` (default: now). ``accept`` records the store's mediation target
         (``target_days``); ``escalate`` needs ``to=`` a stored unit above the handling unit.
         A refused action raises and changes nothing."""
-        when = require_aware(at, "at") if at is not None else self._uow.clock()
-        if when > self._uow.clock():
-            raise ValidationError(
-                "记录时间不能晚于当前时间",
-                "the action's time is in the future",
-                code="event_in_future",
-                field="at",
-            )
-        dispute_id = (
-            dispute.id if isinstance(dispute, Dispute) else parse_uuid(dispute, "dispute_id")
-        )
-        current = self._s.get_dispute(dispute_id)
-        if current is None:
-            raise NotFoundError(
-                "纠纷不存在", "dispute not found", code="dispute_not_found", field="dispute_id"
-            )
-        self._visible(current)
+        return self._act(dispute, action, at, note, data)
+
+    def _before_act(self, current: Dispute, action: str, data: dict[str, Any]) -> None:
         self._uow.actor.require(current.handling_unit, field="handling_unit")
-        expected = dispute.version if isinstance(dispute, Dispute) else current.version
-        check_version(current.version, expected, "dispute")
         if action == "accept":
             data.setdefault("target_days", self._uow.dispute_target_days)
         if action == "escalate" and "to" in data:
-            target = _as_code(data["to"], "to")
-            self._unit_exists(target, "to")
+            target = as_code(data["to"], "to")
+            stored_versions(self._s, target, "to")
             data["to"] = target.value
-        changed = current.act(action, at=when, actor_id=self._uow.actor.id, note=note, **data)
-        stored = attrs.evolve(changed, version=current.version + 1)
-        self._s.update_dispute(stored, DisputeIndex.of(stored), current.version)
-        return self._visible(stored)
 
     def find(self, dispute_id: uuid.UUID | str) -> Dispute | None:
         """The dispute, or ``None``; PermissionDeniedError outside the actor's scope."""
-        dispute = self._s.get_dispute(parse_uuid(dispute_id, "dispute_id"))
-        return None if dispute is None else self._visible(dispute)
+        return self._find_case(dispute_id)
 
     def get(self, dispute_id: uuid.UUID | str) -> Dispute:
         """Like :meth:`find` but raises NotFoundError (code ``dispute_not_found``)."""
-        dispute = self.find(dispute_id)
-        if dispute is None:
-            raise NotFoundError(
-                "纠纷不存在", "dispute not found", code="dispute_not_found", field="dispute_id"
-            )
-        return dispute
+        return self._get_case(dispute_id)
 
     def _query(self, within: DivisionCode | str | None, **filters: Any) -> DisputeQuery | None:
-        roots = intersect_scope(self._uow.actor, None if within is None else _as_code(within))
-        if roots == ():
-            return None
-        prefixes = None if roots is None else tuple(r.short for r in roots)
         handled = filters.pop("handled_within", None)
-        handling = None if handled is None else (_as_code(handled, "handled_within").short,)
+        handling = None if handled is None else (as_code(handled, "handled_within").short,)
         if filters.get("category") is not None:
             filters["category"] = DisputeCategory.parse(filters["category"], field="category")
         if filters.get("severity") is not None:
             filters["severity"] = Severity.parse(filters["severity"], field="severity")
         if filters.get("states") is not None:
             filters["states"] = frozenset(filters["states"])
-        return DisputeQuery(prefixes=prefixes, handling_prefixes=handling, **filters)
+        return self._scoped(within, DisputeQuery(handling_prefixes=handling, **filters))
 
     def list(
         self,
@@ -200,7 +144,7 @@ class DisputeRepository:
         limit: int | None = None,
         offset: int = 0,
         **filters: Any,
-    ) -> _List[Dispute]:
+    ) -> List[Dispute]:
         """Disputes in scope (origin or handling unit in ``within``'s subtree) matching the
         filters of :class:`~minzu_core.disputes.DisputeQuery` (``handled_within``, ``states``,
         ``category``, ``severity``, ``ethnic_factor``, ``mass``, ``escalated``,
@@ -216,12 +160,12 @@ class DisputeRepository:
 
     def open_disputes(
         self, *, within: DivisionCode | str | None = None, **filters: Any
-    ) -> _List[Dispute]:
+    ) -> List[Dispute]:
         """Disputes whose mediation has not concluded."""
         return self.list(within=within, states=OPEN_STATES, **filters)
 
     def overdue(
         self, as_of: datetime, *, within: DivisionCode | str | None = None, **filters: Any
-    ) -> _List[Dispute]:
+    ) -> List[Dispute]:
         """Open disputes past the mediation target at ``as_of``."""
         return self.list(within=within, overdue_at=require_aware(as_of, "as_of"), **filters)

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import bisect
 import datetime
-import enum
 import itertools
 import uuid
-from collections.abc import Iterable, Iterator
-from typing import Final, TypeAlias
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, Final, TypeAlias
 
 import attrs
 
+import minzu_core.fields as fields
 from minzu_core.codes.divisions import (
     DivisionCode,
     Level,
@@ -31,6 +31,7 @@ from minzu_core.codes.divisions import (
     validate_urban_rural_code,
 )
 from minzu_core.errors import NotFoundError, ValidationError
+from minzu_core.labels import LabelledEnum
 
 __all__ = [
     "CodeLike",
@@ -44,32 +45,25 @@ __all__ = [
 CodeLike: TypeAlias = str | int | DivisionCode
 
 
-def _to_code(value: CodeLike) -> DivisionCode:
-    return DivisionCode.parse(value)
-
-
-def _to_codes(values: Iterable[CodeLike]) -> tuple[DivisionCode, ...]:
+def _to_codes(values: Any) -> tuple[DivisionCode, ...]:
     if isinstance(values, str | int | DivisionCode):
-        return (DivisionCode.parse(values, field="successors"),)
-    return tuple(DivisionCode.parse(v, field="successors") for v in values)
-
-
-def _strip(value: str) -> str:
-    return value.strip() if isinstance(value, str) else value
+        return (fields.as_code(values, "successors"),)
+    return tuple(fields.as_code(v, "successors") for v in fields.as_items(values, "successors"))
 
 
 def _optional_urban_rural(value: str | None) -> str | None:
     return None if value is None else validate_urban_rural_code(value)
 
 
-def _check_name(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value:
+def _unit_name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
         raise ValidationError(
             "单位名称不能为空",
             "the unit name must not be empty",
             code="invalid_unit_name",
             field="name",
         )
+    return value.strip()
 
 
 def _default_level(unit: Unit) -> Level:
@@ -78,9 +72,6 @@ def _default_level(unit: Unit) -> Level:
 
 def _default_kind(unit: Unit) -> UnitKind:
     return unit.code.kind
-
-
-_optional_date = attrs.validators.optional(attrs.validators.instance_of(datetime.date))
 
 
 @attrs.frozen
@@ -93,12 +84,12 @@ class Unit:
     Use :meth:`create` or pass the code as a string: it is parsed.
     """
 
-    code: DivisionCode = attrs.field(converter=_to_code)
-    name: str = attrs.field(converter=_strip, validator=_check_name)
+    code: DivisionCode = attrs.field(converter=fields.to_code)
+    name: str = attrs.field(converter=_unit_name)
     level: Level = attrs.field(default=attrs.Factory(_default_level, takes_self=True))
     kind: UnitKind = attrs.field(default=attrs.Factory(_default_kind, takes_self=True))
-    valid_from: datetime.date | None = attrs.field(default=None, validator=_optional_date)
-    valid_to: datetime.date | None = attrs.field(default=None, validator=_optional_date)
+    valid_from: datetime.date | None = attrs.field(default=None, converter=fields.to_date_or_none)
+    valid_to: datetime.date | None = attrs.field(default=None, converter=fields.to_date_or_none)
     urban_rural_code: str | None = attrs.field(default=None, converter=_optional_urban_rural)
     version: int = attrs.field(default=0, validator=attrs.validators.ge(0))
 
@@ -172,8 +163,8 @@ class Unit:
         return self.code.parent
 
 
-class UnitChangeKind(enum.Enum):
-    """What happened to a unit (区划变更类型)."""
+class UnitChangeKind(LabelledEnum):
+    """What happened to a unit (区划变更类型): 新设, 更名, 改代码, 合并, 拆分, 撤销."""
 
     CREATED = "created"
     RENAMED = "renamed"
@@ -182,20 +173,17 @@ class UnitChangeKind(enum.Enum):
     SPLIT = "split"
     ABOLISHED = "abolished"
 
-    @property
-    def label_zh(self) -> str:
-        """新设, 更名, 改代码, 合并, 拆分, 撤销."""
-        return _CHANGE_LABELS[self]
+    @classmethod
+    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
+        return {
+            "created": ("新设", "created"),
+            "renamed": ("更名", "renamed"),
+            "recoded": ("改代码", "recoded"),
+            "merged": ("合并", "merged"),
+            "split": ("拆分", "split"),
+            "abolished": ("撤销", "abolished"),
+        }
 
-
-_CHANGE_LABELS: Final = {
-    UnitChangeKind.CREATED: "新设",
-    UnitChangeKind.RENAMED: "更名",
-    UnitChangeKind.RECODED: "改代码",
-    UnitChangeKind.MERGED: "合并",
-    UnitChangeKind.SPLIT: "拆分",
-    UnitChangeKind.ABOLISHED: "撤销",
-}
 
 # Kinds that end the life of a code (the facts move to the successors).
 _TERMINAL: Final = frozenset(
@@ -221,14 +209,14 @@ class UnitChange:
     A rename needs ``new_name``.
     """
 
-    kind: UnitChangeKind
-    effective: datetime.date = attrs.field(validator=attrs.validators.instance_of(datetime.date))
-    code: DivisionCode = attrs.field(converter=_to_code)
+    kind: UnitChangeKind = attrs.field(converter=fields.to_choice)
+    effective: datetime.date = attrs.field(converter=fields.to_date)
+    code: DivisionCode = attrs.field(converter=fields.to_code)
     successors: tuple[DivisionCode, ...] = attrs.field(default=(), converter=_to_codes)
-    old_name: str | None = None
-    new_name: str | None = attrs.field(default=None)
-    note: str = ""
-    id: uuid.UUID = attrs.field(factory=uuid.uuid4)
+    old_name: str | None = attrs.field(default=None, converter=fields.to_text_or_none)
+    new_name: str | None = attrs.field(default=None, converter=fields.to_text_or_none)
+    note: str = attrs.field(default="", converter=fields.to_text_or_empty)
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
 
     @successors.validator
     def _check_successors(

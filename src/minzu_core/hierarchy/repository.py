@@ -12,17 +12,16 @@ from minzu_core.checks import check_version, require_reason
 from minzu_core.codes.divisions import DivisionCode, Level
 from minzu_core.errors import (
     DuplicateError,
-    NotFoundError,
     ValidationError,
 )
 from minzu_core.hierarchy.model import Hierarchy, Unit, UnitChange, UnitChangeKind
 from minzu_core.hierarchy.ports import HierarchyPort, UnitQuery, unit_key
 from minzu_core.history import ChangeKind, ChangeRecord, HistoryPort
-from minzu_core.privacy.actor import intersect_scope
-from minzu_core.repository import List, RepositoryContext, as_code, scope_prefixes
+from minzu_core.repository import Label, List, Repository, RepositoryContext, as_code
 
 __all__ = [
     "UnitRepository",
+    "stored_versions",
 ]
 
 
@@ -30,15 +29,11 @@ class _Storage(HierarchyPort, HistoryPort, Protocol):
     """The ports the unit repository uses."""
 
 
-class UnitRepository:
+class UnitRepository(Repository[_Storage]):
     """Units of the division hierarchy and their recorded changes."""
 
     def __init__(self, uow: RepositoryContext[_Storage]) -> None:
-        self._uow = uow
-
-    @property
-    def _s(self) -> _Storage:
-        return self._uow.session
+        super().__init__(uow)
 
     # -- reads ---------------------------------------------------------------------------------
     def find(self, code: DivisionCode | str, as_of: date | None = None) -> Unit | None:
@@ -52,13 +47,7 @@ class UnitRepository:
         unit = self.find(code, as_of)
         if unit is None:
             c = as_code(code)
-            raise NotFoundError(
-                f"单位 {c.short} 不存在",
-                f"unit {c.short} not found",
-                code="unit_not_found",
-                field="code",
-                details={"code": c.value},
-            )
+            raise self._not_found(_unit(c), "unit_not_found", "code", {"code": c.value})
         return unit
 
     def versions(self, code: DivisionCode | str) -> List[Unit]:
@@ -76,10 +65,8 @@ class UnitRepository:
     ) -> List[Unit]:
         """Units in ``within``'s subtree (or the whole scope), optionally of one level and valid
         on a date; only units inside the actor's scope are returned."""
-        roots = intersect_scope(self._uow.actor, None if within is None else as_code(within))
-        return self._s.query_units(
-            UnitQuery(prefixes=scope_prefixes(roots), level=level, as_of=as_of)
-        )
+        query = self._scoped(within, UnitQuery(level=level, as_of=as_of))
+        return [] if query is None else self._s.query_units(query)
 
     def children(self, code: DivisionCode | str, as_of: date | None = None) -> List[Unit]:
         """The direct children of a unit (in scope)."""
@@ -107,14 +94,11 @@ class UnitRepository:
 
     def hierarchy(self, *, within: DivisionCode | str | None = None) -> Hierarchy:
         """An in-memory :class:`Hierarchy` of the units and changes in scope (for analysis)."""
-        units = self.list(within=within)
-        roots = intersect_scope(self._uow.actor, None if within is None else as_code(within))
-        return Hierarchy(units, self._s.query_unit_changes(scope_prefixes(roots)))
+        return Hierarchy(self.list(within=within), self.changes(within=within))
 
     def changes(self, *, within: DivisionCode | str | None = None) -> List[UnitChange]:
         """Recorded unit changes in scope, by effective date."""
-        roots = intersect_scope(self._uow.actor, None if within is None else as_code(within))
-        return self._s.query_unit_changes(scope_prefixes(roots))
+        return self._s.query_unit_changes(self._prefixes(within))
 
     def history(
         self, code: DivisionCode | str, valid_from: date | None = None
@@ -122,7 +106,7 @@ class UnitRepository:
         """The change history of one unit version."""
         c = as_code(code)
         self._uow.actor.require(c, write=False)
-        return self._s.list_history("unit", unit_key(c, valid_from))
+        return self._history("unit", unit_key(c, valid_from))
 
     # -- writes --------------------------------------------------------------------------------
     def add(self, unit: Unit, *, reason: str) -> Unit:
@@ -131,12 +115,7 @@ class UnitRepository:
         why = require_reason(reason)
         self._uow.actor.require(unit.code)
         self._check_new_unit(unit)
-        stored = attrs.evolve(unit, version=1)
-        self._s.insert_unit(stored)
-        self._uow.record(
-            "unit", unit_key(unit.code, unit.valid_from), 1, ChangeKind.CREATED, why, stored
-        )
-        return stored
+        return self._insert(unit, why, "unit", _key, self._s.insert_unit)
 
     def add_many(self, units: Iterable[Unit], *, reason: str) -> List[Unit]:
         """Add several units, parents first (e.g. a whole NBS edition)."""
@@ -151,25 +130,15 @@ class UnitRepository:
             (u for u in self._s.get_unit_versions(unit.code) if u.valid_from == unit.valid_from),
             None,
         )
-        if current is None:
-            raise NotFoundError(
-                f"单位 {unit.code.short} 不存在",
-                f"unit {unit.code.short} not found",
-                code="unit_not_found",
-                field="code",
-            )
+        current = self._found(current, _unit(unit.code), "unit_not_found", "code")
         check_version(current.version, unit.version, "unit")
         others = [
             u for u in self._s.get_unit_versions(unit.code) if u.valid_from != unit.valid_from
         ]
         _check_no_overlap(unit, others)
-        stored = attrs.evolve(unit, version=unit.version + 1)
-        self._s.update_unit(stored, unit.version)
-        kind = ChangeKind.CORRECTED if correction else ChangeKind.UPDATED
-        self._uow.record(
-            "unit", unit_key(unit.code, unit.valid_from), stored.version, kind, why, stored
+        return self._update(
+            unit, current, why, "unit", _key, self._s.update_unit, correction=correction
         )
-        return stored
 
     def apply_change(self, change: UnitChange, *, reason: str) -> UnitChange:
         """Record a unit change and apply it to the stored versions.
@@ -196,22 +165,22 @@ class UnitRepository:
                 )
             self.add(Unit.create(change.code, name, valid_from=day), reason=why)
         else:
-            current = _pick_version(self._s.get_unit_versions(change.code), day)
-            if current is None:
-                raise NotFoundError(
-                    f"单位 {change.code.short} 在生效日不存在",
-                    f"unit {change.code.short} does not exist on the effective date",
-                    code="unit_not_found",
-                    field="code",
-                )
+            current = self._found(
+                _pick_version(self._s.get_unit_versions(change.code), day),
+                (f"单位 {change.code.short} 在生效日", f"unit {change.code.short} on that day"),
+                "unit_not_found",
+                "code",
+            )
             if change.kind in (UnitChangeKind.MERGED, UnitChangeKind.SPLIT):
                 for succ in change.successors:
                     if _pick_version(self._s.get_unit_versions(succ), day) is None:
-                        raise NotFoundError(
-                            f"承继单位 {succ.short} 在生效日不存在",
-                            f"successor unit {succ.short} does not exist on the effective date",
-                            code="unit_not_found",
-                            field="successors",
+                        raise self._not_found(
+                            (
+                                f"承继单位 {succ.short} 在生效日",
+                                f"successor unit {succ.short} on that day",
+                            ),
+                            "unit_not_found",
+                            "successors",
                         )
             self.save(attrs.evolve(current, valid_to=day), reason=why)
             if change.kind is UnitChangeKind.RENAMED:
@@ -250,6 +219,33 @@ class UnitRepository:
                 field="code",
             )
         _check_no_overlap(unit, self._s.get_unit_versions(unit.code))
+
+
+def stored_versions(
+    port: HierarchyPort, code: DivisionCode, field: str, what: Label = ("", "")
+) -> List[Unit]:
+    """The stored versions of ``code``, oldest first, for a record placed at it;
+    ``ValidationError(code="unit_not_found")`` naming ``field`` if it was never stored
+    (``what``: the unit's role in the message, e.g. ``("居住地", "residence ")``)."""
+    versions = port.get_unit_versions(code)
+    if not versions:
+        zh, en = what
+        raise ValidationError(
+            f"{zh}单位 {code.short} 不存在",
+            f"{en}unit {code.short} does not exist",
+            code="unit_not_found",
+            field=field,
+        )
+    return versions
+
+
+def _key(unit: Unit) -> str:
+    return unit_key(unit.code, unit.valid_from)
+
+
+def _unit(code: DivisionCode) -> Label:
+    """The label of a unit in errors (``单位 360103``)."""
+    return (f"单位 {code.short} ", f"unit {code.short}")
 
 
 def _pick_version(versions: list[Unit], as_of: date | None) -> Unit | None:

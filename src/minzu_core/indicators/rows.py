@@ -267,7 +267,7 @@ def responsibility_complete(
 
 
 def _unit_rows(data: PythonData, as_of: date) -> Iterator[Row]:
-    from minzu_core.organisation.model import DEFAULT_POLICY
+    from minzu_core.organisation.responsibility import DEFAULT_POLICY
 
     policy = data.policy() or DEFAULT_POLICY
     holders = _holders(data.appointments(), as_of)

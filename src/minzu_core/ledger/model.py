@@ -12,19 +12,16 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 import attrs
 
+import minzu_core.fields as fields
 from minzu_core.codes.divisions import DivisionCode
-from minzu_core.codes.ethnicity import HAN, normalize_ethnicity_code
-from minzu_core.codes.masking import mask_address, mask_name, mask_phone
-from minzu_core.codes.phone import parse_phone
-from minzu_core.codes.resident_id import Gender, mask_resident_id, parse_resident_id
-from minzu_core.codes.uscc import parse_uscc
+from minzu_core.codes.ethnicity import HAN
+from minzu_core.codes.resident_id import Gender, parse_resident_id
 from minzu_core.errors import ValidationError
+from minzu_core.fields import masked_address, masked_id_number, masked_name, masked_phone
 from minzu_core.labels import LabelledEnum
 
 __all__ = [
@@ -98,205 +95,18 @@ class PersonStatus(LabelledEnum):
         return {"active": ("有效", "active"), "merged": ("已合并", "merged")}
 
 
-def _opt_code(field: str) -> Any:
-    def convert(value: Any) -> DivisionCode | None:
-        if value is None or value == "":
-            return None
-        if isinstance(value, DivisionCode):
-            return value
-        return DivisionCode.parse(value, field=field)
-
-    return convert
-
-
-def _code(field: str) -> Any:
-    def convert(value: Any) -> DivisionCode:
-        if isinstance(value, DivisionCode):
-            return value
-        return DivisionCode.parse(value, field=field)
-
-    return convert
-
-
-def _opt_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _opt_phone(value: Any) -> str | None:
-    text = _opt_text(value)
-    return None if text is None else parse_phone(text, field="phone")
-
-
-def _opt_uscc(value: Any) -> str | None:
-    text = _opt_text(value)
-    return None if text is None else parse_uscc(text, field="employer_uscc")
-
-
-def _opt_id_number(value: Any) -> str | None:
-    text = _opt_text(value)
-    return None if text is None else parse_resident_id(text, field="id_number").number
-
-
-def _enum_converter(cls: type[LabelledEnum], field: str, optional: bool) -> Any:
-    def convert(value: Any) -> Any:
-        if value is None or value == "":
-            if optional:
-                return None
-            raise ValidationError(
-                f"缺少必填项 {field}", f"{field} is required", code="required", field=field
-            )
-        return cls.parse(value, field=field)
-
-    return convert
-
-
-def _gender(value: Any) -> Gender | None:
-    if value is None or value == "":
-        return None
-    return value if isinstance(value, Gender) else Gender.parse(value)
-
-
-def _ethnicity(value: Any) -> str:
-    return normalize_ethnicity_code(value, field="ethnicity")
-
-
-def _required_text(field: str) -> Any:
-    def convert(value: Any) -> str:
-        text = _opt_text(value)
-        if text is None:
-            raise ValidationError(
-                f"缺少必填项 {field}", f"{field} is required", code="required", field=field
-            )
-        return text
-
-    return convert
-
-
-def _date(field: str, optional: bool) -> Any:
-    def convert(value: Any) -> date | None:
-        if value is None or value == "":
-            if optional:
-                return None
-            raise ValidationError(
-                f"缺少必填项 {field}", f"{field} is required", code="required", field=field
-            )
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise ValidationError(
-                f"{field} 不是有效日期 (YYYY-MM-DD)",
-                f"{field} is not a valid date (YYYY-MM-DD)",
-                code="invalid_date",
-                field=field,
-            ) from None
-
-    return convert
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise ValidationError(
-            "标识符不是有效的 UUID", "identifier is not a valid UUID", code="invalid_id", field="id"
-        ) from None
-
-
-def _opt_uuid(value: Any) -> uuid.UUID | None:
-    return None if value is None or value == "" else _uuid(value)
-
-
-def _masked_id(value: str | None) -> str:
-    return "None" if value is None else repr(mask_resident_id(value))
-
-
-def _masked_phone(value: str | None) -> str:
-    return "None" if value is None else repr(mask_phone(value))
-
-
-def _masked_name(value: str) -> str:
-    return repr(mask_name(value))
-
-
-def _masked_text(value: str | None) -> str:
-    return "None" if value is None else repr(mask_address(value))
-
-
-# Named converters (the attrs mypy plugin needs named functions).
-def _household_code(value: Any) -> DivisionCode | None:
-    result: DivisionCode | None = _opt_code("household.division_code")(value)
-    return result
-
-
-def _residence_unit(value: Any) -> DivisionCode:
-    result: DivisionCode = _code("residence.unit_code")(value)
-    return result
-
-
-def _residence_status(value: Any) -> ResidenceStatus:
-    result: ResidenceStatus = _enum_converter(ResidenceStatus, "residence.status", optional=False)(
-        value
-    )
-    return result
-
-
-def _arrival(value: Any) -> date:
-    result: date = _date("residence.arrival", optional=False)(value)
-    return result
-
-
-def _departure(value: Any) -> date | None:
-    result: date | None = _date("residence.departure", optional=True)(value)
-    return result
-
-
-def _origin(value: Any) -> DivisionCode | None:
-    result: DivisionCode | None = _opt_code("residence.origin")(value)
-    return result
-
-
-def _reason(value: Any) -> MigrationReason | None:
-    result: MigrationReason | None = _enum_converter(MigrationReason, "residence.reason", True)(
-        value
-    )
-    return result
-
-
-def _name(value: Any) -> str:
-    result: str = _required_text("name")(value)
-    return result
-
-
-def _birth_date(value: Any) -> date | None:
-    result: date | None = _date("birth_date", True)(value)
-    return result
-
-
-def _language(value: Any) -> LanguageProficiency | None:
-    result: LanguageProficiency | None = _enum_converter(LanguageProficiency, "language", True)(
-        value
-    )
-    return result
-
-
-def _person_status(value: Any) -> PersonStatus:
-    result: PersonStatus = _enum_converter(PersonStatus, "status", optional=False)(value)
-    return result
-
-
 @attrs.frozen
 class HouseholdRegistration:
     """户籍地: where the person's household is registered (division code and address)."""
 
-    division_code: DivisionCode | None = attrs.field(default=None, converter=_household_code)
-    address: str | None = attrs.field(default=None, converter=_opt_text, repr=_masked_text)
+    division_code: DivisionCode | None = attrs.field(
+        default=None,
+        converter=fields.to_code_or_none,
+        metadata=fields.named("household.division_code"),
+    )
+    address: str | None = attrs.field(
+        default=None, converter=fields.to_text_or_none, repr=masked_address
+    )
 
 
 @attrs.frozen
@@ -311,17 +121,31 @@ class Residence:
         origin: division code of the area the person came from (流出地), for floating persons.
     """
 
-    unit_code: DivisionCode = attrs.field(converter=_residence_unit)
-    status: ResidenceStatus = attrs.field(converter=_residence_status)
-    arrival: date = attrs.field(converter=_arrival)
-    departure: date | None = attrs.field(default=None, converter=_departure)
-    address: str | None = attrs.field(default=None, converter=_opt_text, repr=_masked_text)
-    origin: DivisionCode | None = attrs.field(default=None, converter=_origin)
-    reason: MigrationReason | None = attrs.field(default=None, converter=_reason)
-    occupation: str | None = attrs.field(default=None, converter=_opt_text)
-    employer: str | None = attrs.field(default=None, converter=_opt_text)
-    employer_uscc: str | None = attrs.field(default=None, converter=_opt_uscc)
-    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=_uuid)
+    unit_code: DivisionCode = attrs.field(
+        converter=fields.to_code, metadata=fields.named("residence.unit_code")
+    )
+    status: ResidenceStatus = attrs.field(
+        converter=fields.to_choice, metadata=fields.named("residence.status")
+    )
+    arrival: date = attrs.field(
+        converter=fields.to_date, metadata=fields.named("residence.arrival")
+    )
+    departure: date | None = attrs.field(
+        default=None, converter=fields.to_date_or_none, metadata=fields.named("residence.departure")
+    )
+    address: str | None = attrs.field(
+        default=None, converter=fields.to_text_or_none, repr=masked_address
+    )
+    origin: DivisionCode | None = attrs.field(
+        default=None, converter=fields.to_code_or_none, metadata=fields.named("residence.origin")
+    )
+    reason: MigrationReason | None = attrs.field(
+        default=None, converter=fields.to_choice_or_none, metadata=fields.named("residence.reason")
+    )
+    occupation: str | None = attrs.field(default=None, converter=fields.to_text_or_none)
+    employer: str | None = attrs.field(default=None, converter=fields.to_text_or_none)
+    employer_uscc: str | None = attrs.field(default=None, converter=fields.to_uscc_or_none)
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
 
     def __attrs_post_init__(self) -> None:
         if self.departure is not None and self.departure < self.arrival:
@@ -342,10 +166,6 @@ class Residence:
         return self.departure is None
 
 
-def _residences(value: Iterable[Residence]) -> tuple[Residence, ...]:
-    return tuple(value)
-
-
 @attrs.frozen
 class Person:
     """A ledger record (个人信息档案).
@@ -358,26 +178,27 @@ class Person:
     the version (``version`` is 0 for a record never stored).
     """
 
-    name: str = attrs.field(converter=_name, repr=_masked_name)
-    ethnicity: str = attrs.field(converter=_ethnicity)
+    name: str = attrs.field(converter=fields.to_text, repr=masked_name)
+    ethnicity: str = attrs.field(converter=fields.to_ethnicity)
     id_number: str | None = attrs.field(
-        default=None,
-        converter=_opt_id_number,
-        repr=_masked_id,
+        default=None, converter=fields.to_id_number_or_none, repr=masked_id_number
     )
-    gender: Gender | None = attrs.field(default=None, converter=_gender)
-    birth_date: date | None = attrs.field(default=None, converter=_birth_date)
-    phone: str | None = attrs.field(default=None, converter=_opt_phone, repr=_masked_phone)
-    household: HouseholdRegistration | None = None
-    language: LanguageProficiency | None = attrs.field(default=None, converter=_language)
-    guardian_id: uuid.UUID | None = attrs.field(default=None, converter=_opt_uuid)
-    residences: tuple[Residence, ...] = attrs.field(default=(), converter=_residences)
-    status: PersonStatus = attrs.field(
-        default=PersonStatus.ACTIVE,
-        converter=_person_status,
+    gender: Gender | None = attrs.field(default=None, converter=fields.to_gender_or_none)
+    birth_date: date | None = attrs.field(default=None, converter=fields.to_date_or_none)
+    phone: str | None = attrs.field(
+        default=None, converter=fields.to_phone_or_none, repr=masked_phone
     )
-    merged_into: uuid.UUID | None = attrs.field(default=None, converter=_opt_uuid)
-    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=_uuid)
+    household: HouseholdRegistration | None = attrs.field(
+        default=None, converter=fields.to_record_or_none
+    )
+    language: LanguageProficiency | None = attrs.field(
+        default=None, converter=fields.to_choice_or_none
+    )
+    guardian_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
+    residences: tuple[Residence, ...] = attrs.field(default=(), converter=fields.to_records)
+    status: PersonStatus = attrs.field(default=PersonStatus.ACTIVE, converter=fields.to_choice)
+    merged_into: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
     version: int = 0
 
     def __attrs_post_init__(self) -> None:

@@ -8,21 +8,16 @@ from typing import Protocol
 
 import attrs
 
-from minzu_core.checks import check_version, require_reason
+from minzu_core.checks import check_version, parse_uuid, require_reason
 from minzu_core.codes.divisions import DivisionCode, Level
 from minzu_core.codes.resident_id import mask_resident_id, parse_resident_id
-from minzu_core.errors import (
-    DuplicateError,
-    NotFoundError,
-    PermissionDeniedError,
-    ValidationError,
-)
+from minzu_core.errors import DuplicateError, PermissionDeniedError, ValidationError
 from minzu_core.hierarchy.ports import HierarchyPort
+from minzu_core.hierarchy.repository import stored_versions
 from minzu_core.history import ChangeKind, ChangeRecord, HistoryPort
 from minzu_core.ledger.model import Person, PersonStatus, ResidenceStatus
 from minzu_core.ledger.ports import LedgerPort, PersonQuery
-from minzu_core.privacy.actor import intersect_scope
-from minzu_core.repository import List, RepositoryContext, as_code, scope_prefixes
+from minzu_core.repository import Label, List, Repository, RepositoryContext
 
 __all__ = [
     "PersonRepository",
@@ -33,15 +28,15 @@ class _Storage(HierarchyPort, LedgerPort, HistoryPort, Protocol):
     """The ports the person repository uses."""
 
 
-class PersonRepository:
+_PERSON: Label = ("人员记录", "person")
+_RESIDENCE: Label = ("居住地", "residence ")
+
+
+class PersonRepository(Repository[_Storage]):
     """The ledger: persons and their residence episodes."""
 
     def __init__(self, uow: RepositoryContext[_Storage]) -> None:
-        self._uow = uow
-
-    @property
-    def _s(self) -> _Storage:
-        return self._uow.session
+        super().__init__(uow)
 
     # -- scope ---------------------------------------------------------------------------------
     def _visible(self, person: Person) -> bool:
@@ -50,30 +45,25 @@ class PersonRepository:
 
     def _require_visible(self, person: Person) -> None:
         if not self._visible(person):
-            raise PermissionDeniedError(
-                "该人员不在操作人的数据范围内",
-                "the person is outside the actor's scope",
-                code="outside_scope",
-                field="residences",
-            )
+            raise self._outside(_PERSON, "residences")
+
+    def _stored(self, person_id: uuid.UUID) -> Person:
+        """The stored record (in scope), or ``NotFoundError(code="person_not_found")``."""
+        current = self._found(self._s.get_person(person_id), _PERSON, "person_not_found", "id")
+        self._require_visible(current)
+        return current
 
     # -- reads ---------------------------------------------------------------------------------
     def find(self, person_id: uuid.UUID | str) -> Person | None:
         """The person with this id, or ``None``; raises PermissionDeniedError out of scope."""
-        pid = person_id if isinstance(person_id, uuid.UUID) else uuid.UUID(str(person_id))
-        person = self._s.get_person(pid)
+        person = self._s.get_person(parse_uuid(person_id, "id"))
         if person is not None:
             self._require_visible(person)
         return person
 
     def get(self, person_id: uuid.UUID | str) -> Person:
         """Like :meth:`find` but raises :class:`NotFoundError` (code ``person_not_found``)."""
-        person = self.find(person_id)
-        if person is None:
-            raise NotFoundError(
-                "人员记录不存在", "person not found", code="person_not_found", field="id"
-            )
-        return person
+        return self._found(self.find(person_id), _PERSON, "person_not_found", "id")
 
     def find_by_id_number(self, id_number: str) -> Person | None:
         """The active record holding this ID number, or ``None``."""
@@ -90,14 +80,10 @@ class PersonRepository:
         status: ResidenceStatus | None,
         minority: bool | None,
         ethnicity: str | None,
-        limit: int | None,
-        offset: int,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> PersonQuery | None:
-        roots = intersect_scope(self._uow.actor, None if within is None else as_code(within))
-        if roots == ():
-            return None
-        return PersonQuery(
-            prefixes=scope_prefixes(roots),
+        query = PersonQuery(
             as_of=as_of,
             status=status,
             minority=minority,
@@ -105,6 +91,7 @@ class PersonRepository:
             limit=limit,
             offset=offset,
         )
+        return self._scoped(within, query)
 
     def list(
         self,
@@ -132,7 +119,7 @@ class PersonRepository:
         ethnicity: str | None = None,
     ) -> int:
         """How many persons :meth:`list` would return (counted in the store)."""
-        query = self._query(within, as_of, status, minority, ethnicity, None, 0)
+        query = self._query(within, as_of, status, minority, ethnicity)
         return 0 if query is None else self._s.count_persons(query)
 
     def likely_duplicates(self, person: Person) -> List[Person]:
@@ -140,31 +127,22 @@ class PersonRepository:
         ethnicity, another id. Offered for a merge decision (:meth:`merge`)."""
         if person.birth_date is None:
             return []
-        roots = intersect_scope(self._uow.actor, None)
-        query = PersonQuery(
-            prefixes=scope_prefixes(roots),
-            name=person.name,
-            birth_date=person.birth_date,
-            ethnicity=person.ethnicity,
+        query = self._scoped(
+            None,
+            PersonQuery(name=person.name, birth_date=person.birth_date, ethnicity=person.ethnicity),
         )
-        return [p for p in self._s.query_persons(query) if p.id != person.id]
+        found = [] if query is None else self._s.query_persons(query)
+        return [p for p in found if p.id != person.id]
 
     def history(self, person_id: uuid.UUID | str) -> List[ChangeRecord]:
         """Every recorded change of a person, oldest first."""
         person = self.get(person_id)
-        return self._s.list_history("person", str(person.id))
+        return self._history("person", str(person.id))
 
     # -- writes --------------------------------------------------------------------------------
     def add(self, person: Person, *, reason: str) -> Person:
         """Store a new ledger record; returns it with ``version == 1``."""
         why = require_reason(reason)
-        if person.version != 0:
-            raise ValidationError(
-                "新记录的版本号须为 0",
-                "a new record must have version 0",
-                code="invalid_version",
-                field="version",
-            )
         if person.status is not PersonStatus.ACTIVE:
             raise ValidationError(
                 "新记录须为有效状态",
@@ -177,28 +155,18 @@ class PersonRepository:
                 "人员记录标识重复", "a person with this id exists", code="duplicate_id", field="id"
             )
         self._check(person, None)
-        stored = attrs.evolve(person, version=1)
-        self._s.insert_person(stored)
-        self._uow.record("person", str(person.id), 1, ChangeKind.CREATED, why, stored)
-        return stored
+        return self._insert(person, why, "person", _key, self._s.insert_person)
 
     def save(self, person: Person, *, reason: str, correction: bool = False) -> Person:
         """Store a changed record, version-checked. ``correction=True`` marks the change as the
         correction of a recording mistake rather than a change in the world."""
         why = require_reason(reason)
-        current = self._s.get_person(person.id)
-        if current is None:
-            raise NotFoundError(
-                "人员记录不存在", "person not found", code="person_not_found", field="id"
-            )
-        self._require_visible(current)
+        current = self._stored(person.id)
         check_version(current.version, person.version, "person")
         self._check(person, current)
-        stored = attrs.evolve(person, version=person.version + 1)
-        self._s.update_person(stored, person.version)
-        kind = ChangeKind.CORRECTED if correction else ChangeKind.UPDATED
-        self._uow.record("person", str(person.id), stored.version, kind, why, stored)
-        return stored
+        return self._update(
+            person, current, why, "person", _key, self._s.update_person, correction=correction
+        )
 
     def merge(self, keep: Person, duplicate: Person, *, reason: str) -> Person:
         """Record the decision that ``duplicate`` is the same person as ``keep``: the duplicate
@@ -220,19 +188,9 @@ class PersonRepository:
                 field="merged_into",
             )
         merged = attrs.evolve(duplicate, status=PersonStatus.MERGED, merged_into=keep.id)
-        current = self._s.get_person(duplicate.id)
-        if current is None:
-            raise NotFoundError(
-                "人员记录不存在", "person not found", code="person_not_found", field="id"
-            )
-        self._require_visible(current)
-        check_version(current.version, duplicate.version, "person")
-        stored = attrs.evolve(merged, version=duplicate.version + 1)
-        self._s.update_person(stored, duplicate.version)
-        self._uow.record(
-            "person", str(duplicate.id), stored.version, ChangeKind.MERGED, why, stored
-        )
-        return stored
+        current = self._stored(duplicate.id)
+        store = self._s.update_person
+        return self._update(merged, current, why, "person", _key, store, kind=ChangeKind.MERGED)
 
     def _check(self, person: Person, current: Person | None) -> None:
         """Domain rules that need the store or the clock."""
@@ -265,14 +223,7 @@ class PersonRepository:
                     code="arrival_in_future",
                     field=f"residences[{index}].arrival",
                 )
-            versions = self._s.get_unit_versions(residence.unit_code)
-            if not versions:
-                raise ValidationError(
-                    f"居住地单位 {residence.unit_code.short} 不存在",
-                    f"residence unit {residence.unit_code.short} does not exist",
-                    code="unit_not_found",
-                    field=field,
-                )
+            versions = stored_versions(self._s, residence.unit_code, field, _RESIDENCE)
             if versions[-1].level is not Level.VILLAGE:
                 raise ValidationError(
                     "居住地须为社区/村级单位",
@@ -308,3 +259,7 @@ class PersonRepository:
                     code="duplicate_id_number",
                     field="id_number",
                 )
+
+
+def _key(person: Person) -> str:
+    return str(person.id)

@@ -4,7 +4,29 @@ responsibility policy and coverage report, the storage port and the repository.
 
 from __future__ import annotations
 
-from minzu_core.organisation.model import (
+from minzu_core.labels import Choice, Graded
+from minzu_core.organisation.bodies import Body, BodyKind
+from minzu_core.organisation.cadres import (
+    GradedHolder,
+    Official,
+    Rank,
+    RankEntry,
+    Technician,
+    TitleEntry,
+    TitleLevel,
+)
+from minzu_core.organisation.ports import (
+    ORG_RECORDS,
+    OrganisationPort,
+    OrgQuery,
+    OrgRecord,
+    OrgRecordKind,
+    OrgT,
+    org_key,
+    org_record_kind,
+)
+from minzu_core.organisation.repository import OrganisationRepository
+from minzu_core.organisation.responsibility import (
     DEFAULT_POLICY,
     DEFAULT_ROLES,
     DESIGNATED_CADRE,
@@ -13,37 +35,16 @@ from minzu_core.organisation.model import (
     LEADING_GROUP_LEADER,
     LEADING_GROUP_MEMBER,
     Appointment,
-    Body,
-    BodyKind,
     ChainLink,
-    Choice,
     CoverageReport,
-    Graded,
     Holder,
-    Official,
-    Rank,
-    RankEntry,
     ResponsibilityChain,
     ResponsibilityPolicy,
     Role,
     RoleRule,
-    Technician,
-    TitleEntry,
-    TitleLevel,
     Violation,
     ViolationKind,
     coverage_report,
-)
-from minzu_core.organisation.ports import (
-    OrganisationPort,
-    OrgQuery,
-    OrgRecord,
-    OrgT,
-    org_key,
-)
-from minzu_core.organisation.repository import (
-    ActivityRepository,
-    OrganisationRepository,
 )
 
 __all__ = [
@@ -54,7 +55,7 @@ __all__ = [
     "FIRST_RESPONSIBLE",
     "LEADING_GROUP_LEADER",
     "LEADING_GROUP_MEMBER",
-    "ActivityRepository",
+    "ORG_RECORDS",
     "Appointment",
     "Body",
     "BodyKind",
@@ -62,10 +63,12 @@ __all__ = [
     "Choice",
     "CoverageReport",
     "Graded",
+    "GradedHolder",
     "Holder",
     "Official",
     "OrgQuery",
     "OrgRecord",
+    "OrgRecordKind",
     "OrgT",
     "OrganisationPort",
     "OrganisationRepository",
@@ -82,4 +85,5 @@ __all__ = [
     "ViolationKind",
     "coverage_report",
     "org_key",
+    "org_record_kind",
 ]

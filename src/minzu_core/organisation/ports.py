@@ -4,8 +4,9 @@ activities and recognition records."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Protocol, TypeAlias, TypeVar, runtime_checkable
+from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import attrs
 
@@ -20,24 +21,20 @@ from minzu_core.activities.model import (
     TrainingCourse,
     VolunteerMembership,
 )
-from minzu_core.organisation.model import (
-    Appointment,
-    Body,
-    Official,
-    ResponsibilityPolicy,
-    Technician,
-)
-
-if TYPE_CHECKING:
-    pass
-
+from minzu_core.codes.divisions import DivisionCode
+from minzu_core.organisation.bodies import Body
+from minzu_core.organisation.cadres import Official, Technician
+from minzu_core.organisation.responsibility import Appointment, ResponsibilityPolicy
 
 __all__ = [
+    "ORG_RECORDS",
     "OrgQuery",
     "OrgRecord",
+    "OrgRecordKind",
     "OrgT",
     "OrganisationPort",
     "org_key",
+    "org_record_kind",
 ]
 
 #: The records of the organisation section (``uow.org`` and ``uow.activities``).
@@ -59,14 +56,143 @@ OrgRecord: TypeAlias = (
 OrgT = TypeVar("OrgT", bound=OrgRecord)
 
 
+def _by_id(record: Any) -> str:
+    return str(record.id)
+
+
+def _by_code(record: Any) -> str:
+    return str(record.code)
+
+
+def _policy_key(record: Any) -> str:
+    return ResponsibilityPolicy.KEY
+
+
+@attrs.frozen
+class OrgRecordKind:
+    """What the core knows of one record class of the organisation section: one row of
+    :data:`ORG_RECORDS`, read by the repositories and by the adapters (which add their own
+    table or document kind to it).
+
+    Attributes:
+        cls: the record class.
+        entity_type: the entity type of its change history (``ChangeRecord.entity_type``).
+        name: the short name in error codes and fields (``body`` → ``body_not_found``,
+            ``body_id``).
+        label_zh, label_en: its name in messages.
+        key: the key it is stored under (:func:`org_key`): its id as text, an activity type's
+            code, the policy's fixed key.
+        key_field: the name of that key (``id``, ``code``, ``key``).
+        unit_field: the attribute holding the unit that scope checks use (``None``: the
+            record is checked through its parent: a course, a team).
+    """
+
+    cls: type
+    entity_type: str
+    name: str
+    label_zh: str
+    label_en: str
+    key: Callable[[Any], str] = _by_id
+    key_field: str = "id"
+    unit_field: str | None = "unit_code"
+
+    @property
+    def label(self) -> tuple[str, str]:
+        """``(label_zh, label_en)``."""
+        return (self.label_zh, self.label_en)
+
+    @property
+    def id_field(self) -> str:
+        """The field errors name for the record's id (``body_id``)."""
+        return f"{self.name}_id"
+
+    @property
+    def not_found(self) -> str:
+        """The code of the record's not-found error (``body_not_found``)."""
+        return f"{self.name}_not_found"
+
+    def unit_of(self, record: Any) -> DivisionCode | None:
+        """The unit a record's scope is checked against (``None``: none of its own)."""
+        unit = None if self.unit_field is None else getattr(record, self.unit_field)
+        return unit if isinstance(unit, DivisionCode) else None
+
+
+_ORGANISER = "organiser_code"
+
+#: Every record class of the organisation section, with its history entity type, key and label
+#: (the one registry of the core).
+ORG_RECORDS: Mapping[type, OrgRecordKind] = {
+    kind.cls: kind
+    for kind in (
+        OrgRecordKind(Body, "body", "body", "机构", "body"),
+        OrgRecordKind(Official, "official", "official", "干部", "official"),
+        OrgRecordKind(Technician, "technician", "technician", "专业技术人员", "technician"),
+        OrgRecordKind(Appointment, "appointment", "appointment", "任职", "appointment"),
+        OrgRecordKind(
+            ResponsibilityPolicy,
+            "responsibility_policy",
+            "policy",
+            "责任制规则",
+            "responsibility policy",
+            key=_policy_key,
+            key_field="key",
+            unit_field=None,
+        ),
+        OrgRecordKind(
+            ActivityType,
+            "activity_type",
+            "activity_type",
+            "活动类型",
+            "activity type",
+            key=_by_code,
+            key_field="code",
+            unit_field=None,
+        ),
+        OrgRecordKind(Activity, "activity", "activity", "活动", "activity", unit_field=_ORGANISER),
+        OrgRecordKind(
+            TrainingCourse,
+            "training_course",
+            "course",
+            "培训班",
+            "training course",
+            unit_field=_ORGANISER,
+        ),
+        OrgRecordKind(
+            Enrollment, "enrollment", "enrollment", "报名记录", "enrollment", unit_field=None
+        ),
+        OrgRecordKind(
+            DemonstrationSite, "demonstration_site", "site", "示范点", "demonstration site"
+        ),
+        OrgRecordKind(Honour, "honour", "honour", "表彰", "honour"),
+        OrgRecordKind(
+            VolunteerMembership,
+            "volunteer_membership",
+            "membership",
+            "志愿者登记",
+            "volunteer membership",
+            unit_field=None,
+        ),
+        OrgRecordKind(
+            ServiceHours,
+            "volunteer_hours",
+            "hours",
+            "志愿服务时长",
+            "service hours",
+            unit_field=None,
+        ),
+    )
+}
+
+
+def org_record_kind(cls: type) -> OrgRecordKind:
+    """The registry row of a record class (``KeyError`` for a class outside the section)."""
+    return ORG_RECORDS[cls]
+
+
 def org_key(record: OrgRecord) -> str:
     """The key a record is stored under: its id as text; an activity type's code; the fixed
     :attr:`ResponsibilityPolicy.KEY` for the store's policy."""
-    if isinstance(record, ActivityType):
-        return record.code
-    if isinstance(record, ResponsibilityPolicy):
-        return ResponsibilityPolicy.KEY
-    return str(record.id)
+    return ORG_RECORDS[type(record)].key(record)
 
 
 @attrs.frozen

@@ -18,14 +18,15 @@ import enum
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import attrs
 
+import minzu_core.fields as fields
 from minzu_core.clock import CST, require_aware
 from minzu_core.codes.divisions import DivisionCode, Level
 from minzu_core.errors import ValidationError
-from minzu_core.lifecycle import Event, Lifecycle, State, Transition
+from minzu_core.lifecycle import Case, Event, Lifecycle, State, Transition
 
 __all__ = [
     "DEFAULT_TIME_LIMITS",
@@ -296,11 +297,16 @@ OPEN_STATES = frozenset(_BEFORE_RESOLUTION)
 
 # -- windows -----------------------------------------------------------------------------------
 def _categories(values: Iterable[Any]) -> frozenset[ServiceCategory]:
-    return frozenset(ServiceCategory.parse(v, field="categories") for v in values)
+    items = fields.as_items(values, "categories")
+    return frozenset(ServiceCategory.parse(v, field="categories") for v in items)
 
 
 def _limits(values: Mapping[Any, int] | None) -> dict[ServiceCategory, int]:
     limits = {}
+    if values is not None and not isinstance(values, Mapping):
+        raise fields.invalid(
+            "invalid_type", "承诺时限须为映射", "time limits must be a mapping", "time_limits"
+        )
     for key, days in (values or {}).items():
         category = ServiceCategory.parse(key, field="time_limits")
         if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
@@ -315,9 +321,7 @@ def _limits(values: Mapping[Any, int] | None) -> dict[ServiceCategory, int]:
 
 
 def _unit(value: Any) -> DivisionCode:
-    code = (
-        value if isinstance(value, DivisionCode) else DivisionCode.parse(value, field="unit_code")
-    )
+    code = fields.as_code(value, "unit_code")
     if code.level is not Level.TOWNSHIP:
         raise ValidationError(
             "服务窗口须设在街道(镇)级单位",
@@ -328,28 +332,20 @@ def _unit(value: Any) -> DivisionCode:
     return code
 
 
-def _uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
 @attrs.frozen
 class ServiceWindow:
     """民族工作服务窗口 at a township unit."""
 
     unit_code: DivisionCode = attrs.field(converter=_unit)
-    name: str
-    opened: date
+    name: str = attrs.field(converter=fields.to_text)
+    opened: date = attrs.field(converter=fields.to_date)
     categories: frozenset[ServiceCategory] = attrs.field(converter=_categories)
-    closed: date | None = None
+    closed: date | None = attrs.field(default=None, converter=fields.to_date_or_none)
     time_limits: dict[ServiceCategory, int] = attrs.field(factory=dict, converter=_limits)
-    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=_uuid)
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
-        if not self.name.strip():
-            raise ValidationError(
-                "窗口名称不能为空", "the window needs a name", code="required", field="name"
-            )
         if self.closed is not None and self.closed <= self.opened:
             raise ValidationError(
                 "关闭日期须晚于开设日期",
@@ -375,24 +371,12 @@ class ServiceWindow:
 
 
 # -- requests ----------------------------------------------------------------------------------
-def _events(values: Iterable[Event]) -> tuple[Event, ...]:
-    return tuple(values)
-
-
-def _category(value: Any) -> ServiceCategory:
-    return ServiceCategory.parse(value)
-
-
 def _received(value: datetime) -> datetime:
     return require_aware(value, "received_at").astimezone(CST)
 
 
-def _masked(value: str) -> str:
-    return f"<{len(value)} chars>"
-
-
 @attrs.frozen
-class ServiceRequest:
+class ServiceRequest(Case):
     """A service request (服务事项): its facts, its append-only event history and its state.
 
     Build a new one with :meth:`submit` and move it with :meth:`act`; ``state`` is derived from
@@ -400,33 +384,23 @@ class ServiceRequest:
     :data:`SERVICE_LIFECYCLE` cannot exist). ``description`` is confidential (masked in reprs).
     """
 
-    window_id: uuid.UUID = attrs.field(converter=_uuid)
+    LIFECYCLE: ClassVar[Lifecycle] = SERVICE_LIFECYCLE
+
+    window_id: uuid.UUID = attrs.field(converter=fields.to_uuid)
     unit_code: DivisionCode = attrs.field(converter=_unit)
-    applicant_id: uuid.UUID = attrs.field(converter=_uuid)
-    category: ServiceCategory = attrs.field(converter=_category)
+    applicant_id: uuid.UUID = attrs.field(converter=fields.to_uuid)
+    category: ServiceCategory = attrs.field(converter=fields.to_choice)
     received_at: datetime = attrs.field(converter=_received)
-    events: tuple[Event, ...] = attrs.field(converter=_events)
-    description: str = attrs.field(default="", repr=_masked)
-    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=_uuid)
+    events: tuple[Event, ...] = attrs.field(converter=fields.to_records)
+    description: str = attrs.field(
+        default="", converter=fields.to_text_or_empty, repr=fields.masked_length
+    )
+    id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
     version: int = 0
     state: str = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        if not self.events or self.events[0].action != "submit":
-            raise ValidationError(
-                "服务事项的第一条记录须为提交",
-                "the first event must be submit",
-                code="invalid_history",
-                field="events",
-            )
-        if self.events[0].at != self.received_at:
-            raise ValidationError(
-                "提交时间须等于受理登记时间",
-                "the submit event must be at received_at",
-                code="invalid_history",
-                field="events",
-            )
-        object.__setattr__(self, "state", SERVICE_LIFECYCLE.replay(self.events))
+        self._start(self.received_at)
 
     @classmethod
     def submit(
@@ -454,47 +428,29 @@ class ServiceRequest:
             id=id or uuid.uuid4(),
         )
 
-    def act(
-        self, action: str, *, at: datetime, actor_id: str, note: str = "", **data: Any
-    ) -> ServiceRequest:
-        """The request after ``action`` (checked against the lifecycle; nothing changes on
-        error). ``data`` carries what the action needs (reason, outcome, satisfaction …)."""
-        event = Event(action, at, actor_id, note, data)
-        SERVICE_LIFECYCLE.apply(self.events, self.state, event)
-        return attrs.evolve(self, events=(*self.events, event))
-
     # -- derived from the history ------------------------------------------------------------
-    def _last(self, action: str) -> Event | None:
-        for event in reversed(self.events):
-            if event.action == action:
-                return event
-        return None
-
     @property
     def accepted_at(self) -> datetime | None:
         """When the request was accepted (the clock starts), if it was."""
-        event = self._last("accept")
-        return None if event is None else event.at
+        return self.last_at("accept")
 
     @property
     def time_limit_days(self) -> int | None:
         """The time limit promised at acceptance."""
-        event = self._last("accept")
+        event = self.last("accept")
         return None if event is None else int(event.data["time_limit_days"])
 
     @property
     def resolved_at(self) -> datetime | None:
         """When the request was (last) resolved."""
-        event = self._last("resolve")
-        return None if event is None else event.at
+        return self.last_at("resolve")
 
     @property
     def paused_since(self) -> datetime | None:
         """Start of the current pause (awaiting documents), if paused now."""
         if self.state != "awaiting_documents":
             return None
-        event = self._last("request_documents")
-        return None if event is None else event.at
+        return self.last_at("request_documents")
 
     def paused(self, as_of: datetime | None = None) -> timedelta:
         """Total time the clock was paused up to ``as_of`` (default: the last event)."""
@@ -556,19 +512,15 @@ class ServiceRequest:
     @property
     def satisfaction(self) -> Satisfaction | None:
         """The satisfaction of the last follow-up."""
-        event = self._last("follow_up")
+        event = self.last("follow_up")
         return None if event is None else Satisfaction(event.data["satisfaction"])
 
     @property
     def followed_up_at(self) -> datetime | None:
         """When the (last) follow-up call was made."""
-        event = self._last("follow_up")
-        return None if event is None else event.at
+        return self.last_at("follow_up")
 
     @property
     def closed_at(self) -> datetime | None:
         """When the request was closed (with or without a follow-up)."""
-        for event in reversed(self.events):
-            if event.action in ("close", "close_without_follow_up"):
-                return event.at
-        return None
+        return self.last_at("close", "close_without_follow_up")

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from datetime import date
 from types import TracebackType
-from typing import Any, TypeAlias
+from typing import Any
 
+from minzu_core.activities.repository import ActivityRepository
 from minzu_core.clock import Clock, today_cst
-from minzu_core.codes.divisions import DivisionCode
 from minzu_core.disputes.model import DEFAULT_TARGET_DAYS
 from minzu_core.disputes.repository import DisputeRepository
 from minzu_core.errors import (
@@ -30,8 +30,9 @@ from minzu_core.errors import (
 from minzu_core.hierarchy.repository import UnitRepository
 from minzu_core.history import ChangeKind, ChangeRecord
 from minzu_core.ledger.repository import PersonRepository
-from minzu_core.organisation.repository import ActivityRepository, OrganisationRepository
+from minzu_core.organisation.repository import OrganisationRepository
 from minzu_core.privacy.actor import Actor
+from minzu_core.repository import List
 from minzu_core.serialization import unstructure
 from minzu_core.services.model import Calendar, CalendarDays
 from minzu_core.services.repository import ServiceRepository
@@ -40,17 +41,6 @@ from minzu_core.store.ports import StoreBackend, StoreSession
 __all__ = [
     "UnitOfWork",
 ]
-
-# The repositories have a method called ``list``; annotations inside them use this alias.
-_List: TypeAlias = list
-
-
-def _as_code(value: DivisionCode | str, field: str = "code") -> DivisionCode:
-    return value if isinstance(value, DivisionCode) else DivisionCode.parse(value, field=field)
-
-
-def _prefixes(roots: tuple[DivisionCode, ...] | None) -> tuple[str, ...] | None:
-    return None if roots is None else tuple(r.short for r in roots)
 
 
 class UnitOfWork:
@@ -61,7 +51,8 @@ class UnitOfWork:
         units: the :class:`UnitRepository`.
         people: the :class:`PersonRepository`.
         services: the :class:`~minzu_core.services.ServiceRepository`.
-        org, activities: the organisation section (:mod:`minzu_core.organisation.repository`).
+        org: the :class:`~minzu_core.organisation.repository.OrganisationRepository`.
+        activities: the :class:`~minzu_core.activities.repository.ActivityRepository`.
         disputes: the :class:`~minzu_core.disputes.DisputeRepository`.
         dispute_target_days: the mediation target recorded when a dispute is accepted.
         calendar: how promised days are counted (calendar days unless the store says otherwise).
@@ -165,7 +156,7 @@ class UnitOfWork:
         self.session.append_history(record)
         return record
 
-    def history(self, entity_type: str, entity_id: str) -> _List[ChangeRecord]:
+    def history(self, entity_type: str, entity_id: str) -> List[ChangeRecord]:
         """The raw history of any entity (requires an unrestricted actor).
 
         Prefer ``uow.people.history(person_id)`` or ``uow.units.history(code)``, which check

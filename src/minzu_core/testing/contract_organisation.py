@@ -37,7 +37,9 @@ from minzu_core.errors import (
 )
 from minzu_core.history import ChangeKind
 from minzu_core.ledger.model import Person
-from minzu_core.organisation.model import (
+from minzu_core.organisation.bodies import Body
+from minzu_core.organisation.cadres import Official, RankEntry, Technician, TitleEntry
+from minzu_core.organisation.responsibility import (
     DEFAULT_POLICY,
     DESIGNATED_CADRE,
     ETHNIC_AFFAIRS_OFFICER,
@@ -45,14 +47,9 @@ from minzu_core.organisation.model import (
     LEADING_GROUP_LEADER,
     LEADING_GROUP_MEMBER,
     Appointment,
-    Body,
-    Official,
-    RankEntry,
     ResponsibilityPolicy,
     Role,
     RoleRule,
-    Technician,
-    TitleEntry,
     ViolationKind,
 )
 from minzu_core.privacy.actor import Actor

@@ -1,0 +1,213 @@
+"""The SQL store: :class:`SqlBackend` (one engine and its tables), :class:`SqlSession` (one
+transaction) and :func:`open_sql_store`, the entry point of the SQL URL schemes.
+
+:class:`SqlSession` is the composition of the session core
+(:class:`~minzu_adapters.sql.session.SessionCore`: transactions, write primitives, row
+helpers) and one storage mixin per domain context: :mod:`~minzu_adapters.sql.hierarchy`,
+:mod:`~minzu_adapters.sql.ledger`, :mod:`~minzu_adapters.sql.history`,
+:mod:`~minzu_adapters.sql.services`, :mod:`~minzu_adapters.sql.disputes`,
+:mod:`~minzu_adapters.sql.organisation` and :mod:`~minzu_adapters.sql.indicators`. The engine
+is configured by :mod:`~minzu_adapters.sql.engine` (SQLite transactions, isolation levels) and
+the schema managed by :mod:`~minzu_adapters.sql.migrate`.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from sqlalchemy import Engine
+
+from minzu_adapters.sql.disputes import DisputeStorage
+from minzu_adapters.sql.engine import create_store_engine, remove_dir
+from minzu_adapters.sql.errors import translate_errors
+from minzu_adapters.sql.hierarchy import UnitStorage
+from minzu_adapters.sql.history import HistoryStorage
+from minzu_adapters.sql.indicators import IndicatorStorage
+from minzu_adapters.sql.ledger import PersonStorage
+from minzu_adapters.sql.migrate import (
+    create_schema,
+    current_revision,
+    ensure_schema,
+    head_revision,
+    upgrade_schema,
+)
+from minzu_adapters.sql.organisation import OrganisationStorage
+from minzu_adapters.sql.schema import build_metadata
+from minzu_adapters.sql.services import ServiceStorage
+from minzu_adapters.sql.session import SqlContext
+from minzu_core.errors import StoreError
+from minzu_core.store.ports import StoreSession
+
+__all__ = ["SqlBackend", "SqlSession", "open_sql_store"]
+
+
+class SqlBackend:
+    """An open SQL store: one SQLAlchemy :class:`~sqlalchemy.Engine` and its tables.
+
+    Attributes:
+        engine: the engine (bound parameters are hidden from its logs and error texts).
+        metadata: the ``MetaData`` holding the store's tables (for a host's Alembic setup).
+        tables: the :class:`~minzu_adapters.sql.schema.Tables`.
+        prefix: the table-name prefix.
+        schema: the database schema, or ``None``.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        prefix: str = "minzu_",
+        schema: str | None = None,
+        url: str | None = None,
+        temp_dir: str | None = None,
+    ) -> None:
+        self.engine = engine
+        self.prefix = prefix
+        self.schema = schema
+        self.metadata, self.tables = build_metadata(prefix, schema)
+        self._url = url if url is not None else engine.url.render_as_string(hide_password=True)
+        self._temp_dir = temp_dir
+        # Remove a private temporary database when closed, garbage-collected or at exit.
+        self._cleanup = weakref.finalize(self, remove_dir, temp_dir) if temp_dir else None
+        self._closed = False
+        self._context = SqlContext.of(engine, self.tables, self._url)
+
+    @property
+    def url(self) -> str:
+        """The URL the store was opened with, password masked."""
+        return self._url
+
+    @property
+    def temp_dir(self) -> str | None:
+        """The private directory of an in-memory (``sqlite://``) store, else ``None``."""
+        return self._temp_dir
+
+    def create_schema(self) -> None:
+        """Create the tables of an empty database (and, on PostgreSQL, the schema) and stamp
+        the migration head, in one transaction; see
+        :func:`~minzu_adapters.sql.migrate.ensure_schema` (a database behind head raises
+        ``StoreError(code="schema_outdated")``)."""
+        ensure_schema(self.engine, prefix=self.prefix, schema=self.schema)
+
+    def schema_create(self) -> str:
+        """Create the tables of a new, empty database and stamp the newest revision
+        (:func:`~minzu_adapters.sql.migrate.create_schema`)."""
+        return create_schema(self.engine, prefix=self.prefix, schema=self.schema)
+
+    def schema_upgrade(self, revision: str = "head") -> str | None:
+        """Run the shipped migrations up to ``revision``
+        (:func:`~minzu_adapters.sql.migrate.upgrade_schema`)."""
+        return upgrade_schema(
+            self.engine, prefix=self.prefix, schema=self.schema, revision=revision
+        )
+
+    def schema_revision(self) -> tuple[str | None, str]:
+        """``(current, head)`` migration revisions of the database."""
+        return (
+            current_revision(self.engine, prefix=self.prefix, schema=self.schema),
+            head_revision(),
+        )
+
+    def isolation_level(self) -> str:
+        """The isolation level of the store's transactions, as the database reports it for a
+        pooled connection: ``"READ COMMITTED"`` on PostgreSQL and MySQL/MariaDB unless another
+        was passed to :func:`open_sql_store`, ``"SERIALIZABLE"`` on SQLite."""
+        with translate_errors(connecting=True):
+            conn = self.engine.connect()
+        with conn, translate_errors():
+            return str(conn.get_isolation_level())
+
+    def begin(self) -> SqlSession:
+        """Start a session (its transaction begins with its first statement)."""
+        if self._closed:
+            raise StoreError("存储已关闭", "the store is closed", code="store_closed")
+        return SqlSession(self)
+
+    def close(self) -> None:
+        """Dispose of the engine's connections; delete a private temporary database."""
+        self._closed = True
+        self.engine.dispose()
+        if self._cleanup is not None:
+            self._cleanup()
+
+    def __repr__(self) -> str:
+        return f"SqlBackend({self._url!r}, prefix={self.prefix!r}, schema={self.schema!r})"
+
+
+class SqlSession(
+    UnitStorage,
+    PersonStorage,
+    HistoryStorage,
+    ServiceStorage,
+    DisputeStorage,
+    OrganisationStorage,
+    IndicatorStorage,
+):
+    """One transaction on a :class:`SqlBackend`. Not thread-safe.
+
+    The connection and transaction are acquired lazily by the first statement; after
+    :meth:`commit` or :meth:`rollback` the next statement starts a new transaction.
+    """
+
+    def __init__(self, backend: SqlBackend) -> None:
+        super().__init__(backend._context)
+
+
+def open_sql_store(
+    url: str,
+    *,
+    prefix: str = "minzu_",
+    schema: str | None = None,
+    create_tables: bool = True,
+    sqlite_wal: bool = True,
+    sqlite_busy_timeout: float = 5.0,
+    **engine_options: Any,
+) -> SqlBackend:
+    """Open (and by default create) a SQL store: the entry point for ``sqlite``,
+    ``postgresql+psycopg``, ``mysql+pymysql`` and ``mariadb+pymysql`` URLs.
+
+    Args:
+        url: a SQLAlchemy URL. ``postgresql://`` and ``postgres://`` mean
+            ``postgresql+psycopg://`` (psycopg 3), ``mysql://`` and ``mariadb://`` mean
+            ``mysql+pymysql://`` and ``mariadb+pymysql://``. ``sqlite:///path.db`` is a file;
+            ``sqlite://`` (or ``sqlite:///:memory:``) is an in-memory store — implemented as a
+            private temporary database file (in a new directory readable only by the current
+            user) that is deleted when the backend is closed, garbage-collected, or at
+            interpreter exit, because SQLite's ``:memory:`` databases cannot give isolated
+            transactions to several connections.
+        prefix: table-name prefix (see :func:`~minzu_adapters.sql.schema.build_metadata`).
+        schema: database schema for the tables (created if missing on PostgreSQL; on SQLite a
+            schema is an attached database, which the host must attach itself).
+        create_tables: create the tables of an empty database and stamp the migration head,
+            or check that the database is at head (``False`` when the host manages the schema;
+            see :mod:`minzu_adapters.sql.migrate`).
+        sqlite_wal: use WAL journaling for SQLite (readers do not block writers); turn off for
+            databases on network file systems.
+        sqlite_busy_timeout: seconds an SQLite connection waits for a lock before the write is
+            refused as a conflict.
+        engine_options: passed to :func:`sqlalchemy.create_engine` (``hide_parameters``
+            defaults to ``True`` so that logs and error texts never show personal data; on
+            PostgreSQL and MySQL/MariaDB ``isolation_level`` defaults to ``"READ COMMITTED"``
+            and ``pool_pre_ping`` to ``True``, and ``"AUTOCOMMIT"`` is refused).
+    """
+    opened = create_store_engine(
+        url, sqlite_wal=sqlite_wal, sqlite_busy_timeout=sqlite_busy_timeout, **engine_options
+    )
+    try:
+        backend = SqlBackend(
+            opened.engine, prefix=prefix, schema=schema, url=opened.url, temp_dir=opened.temp_dir
+        )
+    except BaseException:
+        opened.dispose()
+        raise
+    if create_tables:
+        try:
+            backend.create_schema()
+        except BaseException:
+            backend.close()
+            raise
+    return backend
+
+
+_check: type[StoreSession] = SqlSession  # static check that the session fits the port
