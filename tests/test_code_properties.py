@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import assume, given
@@ -17,11 +17,72 @@ from minzu_core.codes.resident_id import (
     is_valid_resident_id,
     make_resident_id,
     mask_resident_id,
+    normalize_resident_id,
     parse_resident_id,
+    resident_id_check_character,
+    resident_id_from_15,
 )
 from minzu_core.errors import ValidationError
 from minzu_core.hierarchy import Hierarchy, Unit
 from minzu_core.testing import strategies as ms
+
+#: GB 11643-1999 §8.2: weights Wi = 2^(i-1) mod 11 for positions 17 … 1, and the check
+#: characters for the remainders 0 … 10.
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECKS = "10X98765432"
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+@given(st.text("0123456789", min_size=17, max_size=17))
+def test_id_check_character_is_iso_7064_mod_11_2(first17: str) -> None:
+    assert tuple(pow(2, 17 - i, 11) for i in range(17)) == ID_WEIGHTS
+    expected = ID_CHECKS[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
+    assert resident_id_check_character(first17) == expected
+    # MOD 11-2: the weighted sum including the check character (X = 10, weight 1) is 1 mod 11
+    value = 10 if expected == "X" else int(expected)
+    assert (sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) + value) % 11 == 1
+
+
+@given(ms.resident_id_numbers(), st.integers(0, 16))
+def test_id_adjacent_transpositions_are_rejected(number: str, index: int) -> None:
+    assume(number[index] != number[index + 1])
+    swapped = number[:index] + number[index + 1] + number[index] + number[index + 2 :]
+    assert not is_valid_resident_id(swapped)
+
+
+@given(ms.resident_id_numbers(), st.data())
+def test_normalization_is_the_same_for_every_form(number: str, data: st.DataObject) -> None:
+    spaces = data.draw(st.lists(st.sampled_from([" ", "\t", "\u3000", "\n"]), max_size=3))
+    cuts = sorted(data.draw(st.lists(st.integers(0, 18), min_size=len(spaces))))
+    typed = number.translate(FULL_WIDTH) if data.draw(st.booleans()) else number.lower()
+    for cut, space in zip(reversed(cuts), spaces, strict=False):
+        typed = typed[:cut] + space + typed[cut:]
+    assert normalize_resident_id(typed) == number
+    assert parse_resident_id(typed).number == number
+    assert is_valid_resident_id(typed)
+
+
+@given(
+    st.text("0123456789", min_size=6, max_size=6),
+    st.dates(date(1900, 1, 1), date(1999, 12, 31)),
+    st.integers(0, 999),
+)
+def test_first_generation_conversion(address: str, birth: date, sequence: int) -> None:
+    fifteen = f"{address}{birth:%y%m%d}{sequence:03d}"
+    converted = resident_id_from_15(fifteen)
+    assert converted == make_resident_id(address, birth, sequence)
+    assert converted[:6] + converted[8:17] == fifteen
+    rid = parse_resident_id(fifteen, allow_15=True)
+    assert (rid.number, rid.birth_date, rid.converted_from_15) == (converted, birth, True)
+    assert rid.gender is parse_resident_id(converted).gender
+    assert not is_valid_resident_id(fifteen)
+
+
+@given(ms.resident_id_numbers(), st.integers(-3, 3))
+def test_future_birth_dates_are_invalid(number: str, shift: int) -> None:
+    birth = parse_resident_id(number).birth_date
+    today = birth + timedelta(days=shift)
+    assert is_valid_resident_id(number, today=today) == (shift >= 0)
 
 
 @given(ms.resident_id_numbers())

@@ -1,4 +1,4 @@
-"""USCC, phone numbers and masking."""
+"""Phone numbers and masking (USCC: ``test_codes_uscc.py``)."""
 
 from __future__ import annotations
 
@@ -7,58 +7,7 @@ import pytest
 from minzu_core import codes
 from minzu_core.codes.masking import mask_address, mask_name, mask_phone, mask_resident_id
 from minzu_core.codes.phone import is_valid_phone, parse_phone
-from minzu_core.codes.uscc import is_individual_business, is_valid_uscc, make_uscc, parse_uscc
 from minzu_core.errors import ValidationError
-
-
-class TestUscc:
-    def test_valid(self) -> None:
-        assert parse_uscc("91110000600037341L") == "91110000600037341L"
-        assert parse_uscc(" 9111 0000-600037341l ") == "91110000600037341L"
-        assert is_valid_uscc("91110000600037341L")
-
-    @pytest.mark.parametrize(
-        ("text", "reason"),
-        [
-            ("12345", "length"),
-            ("A1110000600037341L", "format"),
-            ("91110000600037341I", "format"),
-            ("91110000600037341M", "checksum"),
-        ],
-    )
-    def test_invalid(self, text: str, reason: str) -> None:
-        with pytest.raises(ValidationError) as info:
-            parse_uscc(text, field="employer_uscc")
-        assert info.value.code == "invalid_uscc"
-        assert info.value.field == "employer_uscc"
-        assert info.value.details["reason"] == reason
-        assert text not in str(info.value)
-        assert not is_valid_uscc(text)
-
-    def test_non_string(self) -> None:
-        with pytest.raises(ValidationError):
-            parse_uscc(None)  # type: ignore[arg-type]
-        assert not is_valid_uscc(None)
-
-    def test_make(self) -> None:
-        enterprise = make_uscc("360103", 12345)
-        individual = make_uscc("360103", 12345, individual=True)
-        assert parse_uscc(enterprise) == enterprise
-        assert parse_uscc(individual) == individual
-        assert enterprise.startswith("91360103")
-        assert is_individual_business(individual)
-        assert not is_individual_business(enterprise)
-        assert len({make_uscc("360103", n) for n in range(200)}) == 200
-        with pytest.raises(ValueError):
-            make_uscc("3601", 1)
-        with pytest.raises(ValueError):
-            make_uscc("360103", -1)
-
-    def test_individual_business_requires_valid_code(self) -> None:
-        valid = make_uscc("360103", 1, individual=True)
-        wrong = valid[:-1] + ("0" if valid[-1] != "0" else "1")
-        with pytest.raises(ValidationError):
-            is_individual_business(wrong)
 
 
 class TestPhone:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from stdnum.cn import ric
 
+from minzu_core.clock import CST, FixedClock
 from minzu_core.codes.resident_id import (
     Gender,
     ResidentId,
@@ -14,8 +15,10 @@ from minzu_core.codes.resident_id import (
     is_valid_resident_id,
     make_resident_id,
     mask_resident_id,
+    normalize_resident_id,
     parse_resident_id,
     resident_id_check_character,
+    resident_id_from_15,
 )
 from minzu_core.errors import ValidationError
 
@@ -111,8 +114,10 @@ class TestParse:
             ("3601031990010100A", "length"),
             ("36010319900101001A", "characters"),
             ("3601031990010X0011", "characters"),
-            ("36010319９00101001X", "characters"),
-            ("360103 9900101001X", "characters"),
+            ("36010319９00101001X", "check_character"),  # normalized: 19900101001X
+            ("360103 9900101001X", "length"),  # normalized: 17 characters
+            ("360103-9900101001X", "characters"),
+            ("360103199001010", "first_generation"),
             (ORDINARY[:17] + ("0" if ORDINARY[17] != "0" else "1"), "check_character"),
             (with_check("36010319900230001"), "birth_date"),
             (with_check("36010319901301001"), "birth_date"),
@@ -149,6 +154,128 @@ class TestParse:
         with pytest.raises(ValidationError) as info:
             parse_resident_id("1")
         assert info.value.field == "id_number"
+
+
+class TestNormalization:
+    """GB 11643 numbers as typed: one normalizing step, used by every parse function."""
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            ORDINARY,
+            f"  {ORDINARY}\n",
+            ORDINARY.translate(str.maketrans("0123456789", "０１２３４５６７８９")),
+            f"{ORDINARY[:6]} {ORDINARY[6:14]} {ORDINARY[14:]}",
+            f"{ORDINARY[:6]}\u3000{ORDINARY[6:]}",
+            f"{ORDINARY[:3]}\t{ORDINARY[3:]}",
+        ],
+        ids=["plain", "surrounding", "full-width", "inner-spaces", "ideographic-space", "tab"],
+    )
+    def test_accepted(self, text: str) -> None:
+        assert normalize_resident_id(text) == ORDINARY
+        assert parse_resident_id(text).number == ORDINARY
+        assert is_valid_resident_id(text)
+        assert mask_resident_id(text) == mask_resident_id(ORDINARY)
+
+    def test_x_forms(self) -> None:
+        first17 = next(
+            f"360103198001011{n:02d}"
+            for n in range(100)
+            if spec_check(f"360103198001011{n:02d}") == "X"
+        )
+        for x in ("x", "X", "ｘ", "Ｘ"):
+            assert normalize_resident_id(first17 + x) == first17 + "X"
+            assert parse_resident_id(first17 + x).number == first17 + "X"
+
+    def test_nothing_else_changes(self) -> None:
+        assert normalize_resident_id("36-01") == "36-01"
+        assert normalize_resident_id("ａｂ") == "ａｂ"
+        assert normalize_resident_id("") == ""
+
+
+class TestFirstGeneration:
+    """15-digit numbers (GB 11643-1989): address code, YYMMDD, sequence; no check character."""
+
+    def test_conversion_by_hand(self) -> None:
+        # 360103 750612 001 → 360103 19750612 001 + check; by the weight table:
+        # 3*7+6*9+0+1*5+0+3*4+1*2+9*1+7*6+5*3+0+6*9+1*10+2*5+0+0+1*2 = 236, 236 mod 11 = 5 → 7
+        assert spec_check("36010319750612001") == "7"
+        assert resident_id_from_15("360103750612001") == "360103197506120017"
+        assert resident_id_from_15(" 360103 750612 001 ") == "360103197506120017"
+
+    def test_parse_only_when_allowed(self) -> None:
+        with pytest.raises(ValidationError) as info:
+            parse_resident_id("360103750612001")
+        assert info.value.details["reason"] == "first_generation"
+        assert not is_valid_resident_id("360103750612001")
+        rid = parse_resident_id("360103750612002", allow_15=True)
+        assert rid.converted_from_15
+        assert rid.number == with_check("36010319750612002")
+        assert (rid.birth_date, rid.gender, rid.address_code) == (
+            date(1975, 6, 12),
+            Gender.FEMALE,
+            "360103",
+        )
+        assert is_valid_resident_id("360103750612002", allow_15=True)
+        assert not parse_resident_id(XIHU_1975, allow_15=True).converted_from_15
+        assert "750612" not in repr(rid)
+
+    @pytest.mark.parametrize(
+        ("text", "reason"),
+        [
+            ("36010375061200", "length"),
+            ("36010375061200X", "characters"),
+            ("360103751312001", "birth_date"),
+            ("360103750230001", "birth_date"),
+        ],
+    )
+    def test_bad(self, text: str, reason: str) -> None:
+        with pytest.raises(ValidationError) as info:
+            resident_id_from_15(text, field="sfz")
+        assert (info.value.details["reason"], info.value.field) == (reason, "sfz")
+        assert text not in str(info.value)
+        with pytest.raises(ValidationError):
+            parse_resident_id(text, allow_15=True)
+        with pytest.raises(ValidationError):
+            resident_id_from_15(None)  # type: ignore[arg-type]
+
+
+class TestFutureBirthDate:
+    BORN = date(2024, 3, 1)
+    NUMBER = make_resident_id("360103", BORN, 11)
+
+    def test_judged_by_the_given_day(self) -> None:
+        assert parse_resident_id(self.NUMBER, today=self.BORN).birth_date == self.BORN
+        with pytest.raises(ValidationError) as info:
+            parse_resident_id(self.NUMBER, today=self.BORN - timedelta(days=1), field="sfz")
+        assert info.value.details["reason"] == "birth_date_in_future"
+        assert info.value.field == "sfz"
+        assert self.NUMBER not in str(info.value)
+        assert not is_valid_resident_id(self.NUMBER, today=date(2024, 2, 29))
+        assert is_valid_resident_id(self.NUMBER, today=date(2024, 3, 1))
+
+    def test_judged_by_a_clock_in_china_standard_time(self) -> None:
+        # 2024-02-29 20:00 UTC is already 2024-03-01 in Beijing.
+        late_utc = datetime(2024, 2, 29, 20, tzinfo=UTC)
+        assert is_valid_resident_id(self.NUMBER, today=FixedClock(late_utc))
+        assert is_valid_resident_id(self.NUMBER, today=late_utc)
+        early = datetime(2024, 2, 29, 23, tzinfo=CST)
+        assert not is_valid_resident_id(self.NUMBER, today=FixedClock(early))
+        with pytest.raises(ValidationError) as info:
+            parse_resident_id(self.NUMBER, today=datetime(2024, 3, 5))  # naive
+        assert info.value.code == "naive_datetime"
+
+    def test_default_is_the_system_clock(self) -> None:
+        future = make_resident_id("360103", date.today() + timedelta(days=400), 11)
+        assert not is_valid_resident_id(future)
+        with pytest.raises(ValidationError) as info:
+            parse_resident_id(future)
+        assert info.value.details["reason"] == "birth_date_in_future"
+
+    def test_converted_numbers_too(self) -> None:
+        with pytest.raises(ValidationError) as info:
+            parse_resident_id("360103750612001", allow_15=True, today=date(1975, 6, 11))
+        assert info.value.details["reason"] == "birth_date_in_future"
 
 
 class TestResidentId:

@@ -7,9 +7,11 @@ from __future__ import annotations
 from minzu_core.hierarchy.editions import (
     EDITIONS,
     Edition,
+    ProposedChange,
     diff_editions,
     load_edition,
     name_stem,
+    propose_edition_changes,
     read_nbs_csv,
 )
 from minzu_core.hierarchy.model import (
@@ -34,6 +36,7 @@ __all__ = [
     "Edition",
     "Hierarchy",
     "HierarchyPort",
+    "ProposedChange",
     "Unit",
     "UnitChange",
     "UnitChangeKind",
@@ -42,6 +45,7 @@ __all__ = [
     "diff_editions",
     "load_edition",
     "name_stem",
+    "propose_edition_changes",
     "read_nbs_csv",
     "unit_key",
 ]

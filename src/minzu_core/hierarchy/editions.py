@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Final, NamedTuple, TextIO
 
+import attrs
+
 from minzu_core.codes.divisions import (
     DivisionCode,
     Level,
@@ -32,9 +34,11 @@ from minzu_core.hierarchy.model import (
 __all__ = [
     "EDITIONS",
     "Edition",
+    "ProposedChange",
     "diff_editions",
     "load_edition",
     "name_stem",
+    "propose_edition_changes",
     "read_nbs_csv",
 ]
 
@@ -226,7 +230,55 @@ def name_stem(name: str) -> str:
     return text
 
 
-# Order of changes of one code in a diff: what happened to the old unit, then a creation.
+#: County-level designations (县级单位的通名), removed for matching only (龙南县 ~ 龙南市).
+_COUNTY_SUFFIXES: Final = ("自治县", "县", "市", "区", "旗")
+#: Township-level designations beyond :func:`name_stem`'s, for matching only (红角洲管理处 ~
+#: 红角洲街道).
+_TOWNSHIP_EXTRA_SUFFIXES: Final = ("管理处",)
+
+
+def _strip_one(text: str, suffixes: Iterable[str]) -> str:
+    for suffix in suffixes:
+        if text.endswith(suffix) and len(text) - len(suffix) >= 2:
+            return text[: -len(suffix)]
+    return text
+
+
+def _match_key(unit: Unit) -> str:
+    """The name without its administrative designation: what "the same name" means here."""
+    if unit.level is Level.COUNTY:
+        return _strip_one(unit.name.strip(), _COUNTY_SUFFIXES)
+    return name_stem(_strip_one(unit.name.strip(), _TOWNSHIP_EXTRA_SUFFIXES))
+
+
+@attrs.frozen
+class ProposedChange:
+    """One proposed change of an edition diff, with how sure the rule is and why it was proposed.
+
+    ``change`` is the plain :class:`UnitChange` (what ``apply_change`` takes); ``confidence`` is
+    0–1 (1: the same code or the same name under the same parent; lower where a reviewer should
+    look); ``rule`` a stable name of the rule that proposed it; ``reason_zh``/``reason_en`` say
+    why, naming the units (public division names and codes, no personal data).
+    """
+
+    change: UnitChange
+    confidence: float
+    rule: str
+    reason_zh: str
+    reason_en: str
+
+
+# Rules and their confidences.
+_CONFIDENCE: Final = {
+    "renamed": 1.0,
+    "renamed_unrelated": 0.6,
+    "recoded_same_name": 0.95,
+    "recoded_new_designation": 0.9,
+    "moved_same_name": 0.8,
+    "moved_new_designation": 0.7,
+    "abolished": 0.6,
+    "created": 0.6,
+}
 
 
 def diff_editions(
@@ -235,8 +287,31 @@ def diff_editions(
     *,
     effective: datetime.date,
     within: CodeLike | None = None,
+    follow_units: bool = False,
 ) -> list[UnitChange]:
-    """Propose the changes that turn edition ``old`` into ``new`` (a proposal to review).
+    """The plain changes of :func:`propose_edition_changes` (a proposal to review).
+
+    With ``follow_units=False`` (the default, kept for existing callers) only the same-parent
+    rules apply: no match across parents, no designation change of a county, no merge or split.
+    Pass ``follow_units=True`` for the full rules; review :func:`propose_edition_changes`'
+    confidences and reasons before applying them.
+    """
+    proposals = propose_edition_changes(
+        old, new, effective=effective, within=within, follow_units=follow_units
+    )
+    return [p.change for p in proposals]
+
+
+def propose_edition_changes(
+    old: Iterable[Unit],
+    new: Iterable[Unit],
+    *,
+    effective: datetime.date,
+    within: CodeLike | None = None,
+    follow_units: bool = True,
+) -> list[ProposedChange]:
+    """Propose the changes that turn edition ``old`` into ``new``, each with a confidence and a
+    reason, for a person to review before applying (:attr:`ProposedChange.change`).
 
     Level by level, top down:
 
@@ -245,89 +320,255 @@ def diff_editions(
       same parent, the code was reused: the old unit is matched like a disappeared one and the
       new one like an appeared one;
     - a disappeared code is ``recoded`` to an appeared code of the same level under the same
-      parent (the parent's new code if it was recoded) whose name has the same stem
-      (:func:`name_stem`), carrying both names (桃花镇 360103101 → 桃花街道 360103014);
-    - an unmatched disappeared code is ``abolished``, an unmatched appeared code ``created``.
+      parent (the parent's new code if it was recoded) with the same name, ignoring the
+      administrative designation (县/市/区/旗 for a county; 乡/镇/街道/管理处… for a township,
+      :func:`name_stem`): 桃花镇 360103101 → 桃花街道 360103014, 龙南县 360727 → 龙南市 360783;
+    - ``follow_units`` only: a disappeared township or village still unmatched is ``recoded`` to
+      an appeared one under another parent in the same prefecture if it is the only one there
+      with that name on both sides (站前街道 360105001 → 360112001, 蛟桥镇 → 蛟桥街道 360112003);
+    - an unmatched disappeared code is ``abolished``, an unmatched appeared code ``created``;
+    - ``follow_units`` only: an abolished unit whose children went elsewhere is ``merged`` into
+      the one unit that received them (湾里区 360105 → 新建区 360112) or ``split`` among several,
+      with the share of its children that went there as the confidence.
 
-    ``within`` limits both editions to a unit's subtree (itself included). Each edition should
-    hold one unit per code (for a repeated code the last one wins). The result is sorted by code.
+    Without ``follow_units`` only the same-parent rules apply and a designation is matched by
+    :func:`name_stem` alone. ``within`` limits both editions to a unit's subtree (itself
+    included). Each edition should hold one unit per code (for a repeated code the last one
+    wins). The result is sorted by code.
     """
     root = None if within is None else DivisionCode.parse(within, field="within")
 
     def index(units: Iterable[Unit]) -> dict[str, Unit]:
         return {u.code.value: u for u in units if root is None or root.contains(u.code)}
 
-    old_units, new_units = index(old), index(new)
-    changes: list[UnitChange] = []
-    recoded_to: dict[str, str] = {}
+    return _Differ(index(old), index(new), effective, follow_units).run()
 
-    def parent_of(unit: Unit) -> str | None:
-        parent = unit.code.parent
-        return None if parent is None else parent.value
 
-    def expected_parent(unit: Unit) -> str | None:
+def _parent_of(unit: Unit) -> str | None:
+    parent = unit.code.parent
+    return None if parent is None else parent.value
+
+
+class _Differ:
+    """The state of one diff: the editions, the recodes so far and the proposals."""
+
+    def __init__(
+        self,
+        olds: dict[str, Unit],
+        news: dict[str, Unit],
+        effective: datetime.date,
+        follow_units: bool,
+    ) -> None:
+        self.olds, self.news = olds, news
+        self.effective = effective
+        self.follow = follow_units
+        self.key = _match_key if follow_units else (lambda u: name_stem(u.name))
+        self.recoded_to: dict[str, str] = {}
+        self.proposals: list[ProposedChange] = []
+
+    def run(self) -> list[ProposedChange]:
+        for level in Level:
+            self._level(level)
+        if self.follow:
+            self._merges_and_splits()
+        self.proposals.sort(key=lambda p: (p.change.code.value, _KIND_ORDER[p.change.kind]))
+        return self.proposals
+
+    def _propose(
+        self, kind: UnitChangeKind, unit: Unit, rule: str, zh: str, en: str, **fields: object
+    ) -> None:
+        change = UnitChange(kind, self.effective, unit.code, **fields)
+        self.proposals.append(ProposedChange(change, _CONFIDENCE[rule], rule, zh, en))
+
+    def expected_parent(self, unit: Unit) -> str | None:
         """The parent's code in the new edition (for an old unit)."""
-        parent = parent_of(unit)
-        return None if parent is None else recoded_to.get(parent, parent)
+        parent = _parent_of(unit)
+        return None if parent is None else self.recoded_to.get(parent, parent)
 
-    for level in Level:
-        olds = {v: u for v, u in old_units.items() if u.level is level}
-        news = {v: u for v, u in new_units.items() if u.level is level}
+    def _prefecture(self, value: str | None) -> str | None:
+        """The (new) prefecture a new-edition parent code lies in."""
+        if value is None:
+            return None
+        code = DivisionCode(value)
+        while code.parent is not None and code.level > Level.PREFECTURE:
+            code = code.parent
+        return code.value if code.level is Level.PREFECTURE else None
+
+    def _level(self, level: Level) -> None:
+        olds = {v: u for v, u in self.olds.items() if u.level is level}
+        news = {v: u for v, u in self.news.items() if u.level is level}
         gone = [olds[v] for v in olds.keys() - news.keys()]
         fresh = {v: news[v] for v in news.keys() - olds.keys()}
         renamed = {v for v in olds.keys() & news.keys() if olds[v].name != news[v].name}
+        key = self.key
         # Where a name could have moved to: appeared codes and codes with a new stem.
         landing: dict[tuple[str | None, str], list[str]] = {}
         for v, unit in news.items():
-            if v in fresh or (v in renamed and name_stem(olds[v].name) != name_stem(unit.name)):
-                landing.setdefault((parent_of(unit), name_stem(unit.name)), []).append(v)
+            if v in fresh or (v in renamed and key(olds[v]) != key(unit)):
+                landing.setdefault((_parent_of(unit), key(unit)), []).append(v)
         for v in sorted(renamed):
             before, after = olds[v], news[v]
-            old_stem, new_stem = name_stem(before.name), name_stem(after.name)
+            old_stem, new_stem = key(before), key(after)
             unrelated = old_stem not in new_stem and new_stem not in old_stem
-            moved = [w for w in landing.get((expected_parent(before), old_stem), []) if w != v]
+            moved = [w for w in landing.get((self.expected_parent(before), old_stem), []) if w != v]
             if unrelated and moved:
                 gone.append(before)
                 fresh[v] = after
-            else:
-                changes.append(
-                    UnitChange(
-                        UnitChangeKind.RENAMED,
-                        effective,
-                        before.code,
-                        old_name=before.name,
-                        new_name=after.name,
-                    )
-                )
-        candidates: dict[tuple[str | None, str], list[str]] = {}
-        for v in sorted(fresh):
-            candidates.setdefault((parent_of(fresh[v]), name_stem(fresh[v].name)), []).append(v)
-        available = set(fresh)
-        for before in sorted(gone, key=lambda u: u.code):
-            key = (expected_parent(before), name_stem(before.name))
-            match = next((w for w in candidates.get(key, []) if w in available), None)
-            if match is None:
-                changes.append(
-                    UnitChange(
-                        UnitChangeKind.ABOLISHED, effective, before.code, old_name=before.name
-                    )
-                )
                 continue
-            available.discard(match)
-            recoded_to[before.code.value] = match
-            changes.append(
-                UnitChange(
-                    UnitChangeKind.RECODED,
-                    effective,
-                    before.code,
-                    successors=(fresh[match].code,),
-                    old_name=before.name,
-                    new_name=fresh[match].name,
-                )
+            rule = "renamed_unrelated" if unrelated else "renamed"
+            self._propose(
+                UnitChangeKind.RENAMED,
+                before,
+                rule,
+                f"代码不变，名称由{before.name}改为{after.name}"
+                + ("（名称无关联，请核对是否为代码复用）" if unrelated else ""),
+                f"same code, renamed {before.name} to {after.name}"
+                + (" (unrelated names: check whether the code was reused)" if unrelated else ""),
+                old_name=before.name,
+                new_name=after.name,
             )
-        changes.extend(
-            UnitChange(UnitChangeKind.CREATED, effective, fresh[v].code, new_name=fresh[v].name)
-            for v in sorted(available)
+        available = self._match(gone, fresh, same_parent=True)
+        if self.follow and level > Level.COUNTY:
+            available = self._match(
+                [u for u in gone if u.code.value not in self.recoded_to], fresh, available
+            )
+        for before in sorted(gone, key=lambda u: u.code):
+            if before.code.value not in self.recoded_to:
+                self._propose(
+                    UnitChangeKind.ABOLISHED,
+                    before,
+                    "abolished",
+                    f"新版本中没有同名的{level.label_zh}单位",
+                    f"no {level.label_en} unit of that name in the new edition",
+                    old_name=before.name,
+                )
+        for v in sorted(available):
+            self._propose(
+                UnitChangeKind.CREATED,
+                fresh[v],
+                "created",
+                f"旧版本中没有同名的{level.label_zh}单位",
+                f"no {level.label_en} unit of that name in the old edition",
+                new_name=fresh[v].name,
+            )
+
+    def _match(
+        self,
+        gone: list[Unit],
+        fresh: Mapping[str, Unit],
+        available: set[str] | None = None,
+        *,
+        same_parent: bool = False,
+    ) -> set[str]:
+        """Recode disappeared units to appeared ones of the same name; the unmatched appeared.
+
+        ``same_parent``: under the (recoded) parent, the first free candidate in code order;
+        else within the prefecture, only where the name is unique there on both sides.
+        """
+        free = set(fresh) if available is None else set(available)
+
+        def scope_of_new(unit: Unit) -> str | None:
+            parent = _parent_of(unit)
+            return parent if same_parent else self._prefecture(parent)
+
+        def scope_of_old(unit: Unit) -> str | None:
+            parent = self.expected_parent(unit)
+            return parent if same_parent else self._prefecture(parent)
+
+        candidates: dict[tuple[str | None, str], list[str]] = {}
+        for v in sorted(free):
+            candidates.setdefault((scope_of_new(fresh[v]), self.key(fresh[v])), []).append(v)
+        wanted: dict[tuple[str | None, str], int] = {}
+        for before in gone:
+            k = (scope_of_old(before), self.key(before))
+            wanted[k] = wanted.get(k, 0) + 1
+        for before in sorted(gone, key=lambda u: u.code):
+            k = (scope_of_old(before), self.key(before))
+            options = [w for w in candidates.get(k, []) if w in free]
+            if not options or (not same_parent and (len(options) > 1 or wanted[k] > 1)):
+                continue
+            match = options[0]
+            free.discard(match)
+            self.recoded_to[before.code.value] = match
+            self._propose_recode(before, fresh[match], same_parent)
+        return free
+
+    def _propose_recode(self, before: Unit, after: Unit, same_parent: bool) -> None:
+        same_name = before.name == after.name
+        if same_parent:
+            rule = "recoded_same_name" if same_name else "recoded_new_designation"
+            zh, en = "同一上级下同名", "the same name under the same parent"
+        else:
+            rule = "moved_same_name" if same_name else "moved_new_designation"
+            old_parent = self.olds.get(_parent_of(before) or "")
+            new_parent = self.news.get(_parent_of(after) or "")
+            zh = (
+                f"由{_label(old_parent, _parent_of(before))}移至同一地级的"
+                f"{_label(new_parent, _parent_of(after))}，且该地级内名称唯一"
+            )
+            en = (
+                f"moved from {_label(old_parent, _parent_of(before))} to "
+                f"{_label(new_parent, _parent_of(after))} in the same prefecture, "
+                "the only unit of that name there"
+            )
+        if not same_name:
+            zh += f"（通名改变：{before.name} → {after.name}）"
+            en += f" (designation changed: {before.name} → {after.name})"
+        self._propose(
+            UnitChangeKind.RECODED,
+            before,
+            rule,
+            zh,
+            en,
+            successors=(after.code,),
+            old_name=before.name,
+            new_name=after.name,
         )
-    changes.sort(key=lambda c: (c.code.value, _KIND_ORDER[c.kind]))
-    return changes
+
+    def _merges_and_splits(self) -> None:
+        """Turn an abolished parent whose children went elsewhere into a merge or a split."""
+        children: dict[str, list[str]] = {}
+        for v, unit in self.olds.items():
+            parent = _parent_of(unit)
+            if parent is not None and parent in self.olds:
+                children.setdefault(parent, []).append(v)
+        for i, proposal in enumerate(self.proposals):
+            change = proposal.change
+            kids = children.get(change.code.value)
+            if change.kind is not UnitChangeKind.ABOLISHED or not kids:
+                continue
+            went: dict[str, int] = {}
+            for kid in kids:
+                target = self.recoded_to.get(kid)
+                home = None if target is None else DivisionCode(target).parent
+                if home is not None and home.value in self.news:
+                    went[home.value] = went.get(home.value, 0) + 1
+            if not went:
+                continue
+            moved = sum(went.values())
+            share = moved / len(kids)
+            labels = [_label(self.news[w], w) for w in sorted(went)]
+            names, names_en = "、".join(labels), ", ".join(labels)
+            merged = len(went) == 1
+            kind = UnitChangeKind.MERGED if merged else UnitChangeKind.SPLIT
+            verb_zh, verb_en = ("并入", "merged into") if merged else ("分入", "split among")
+            self.proposals[i] = ProposedChange(
+                UnitChange(
+                    kind,
+                    self.effective,
+                    change.code,
+                    successors=tuple(sorted(went)),
+                    old_name=change.old_name,
+                ),
+                round(share * (0.9 if merged else 0.8), 2),
+                "merged" if merged else "split",
+                f"{len(kids)}个下级中{moved}个{verb_zh}{names}",
+                f"{moved} of its {len(kids)} child units {verb_en} {names_en}",
+            )
+
+
+def _label(unit: Unit | None, value: str | None) -> str:
+    if value is None:
+        return "-"
+    short = DivisionCode(value).short
+    return short if unit is None else f"{unit.name} {short}"
