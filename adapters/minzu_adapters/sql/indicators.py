@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
+from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -59,7 +60,7 @@ from minzu_core.indicators.definitions import (
     DateRole,
     Op,
 )
-from minzu_core.indicators.query import AggregateQuery, AggregateRow
+from minzu_core.indicators.query import AggregateColumns, AggregateQuery, AggregateRow
 from minzu_core.indicators.rows import filter_sets
 from minzu_core.organisation import DEFAULT_POLICY, ResponsibilityPolicy
 
@@ -693,9 +694,33 @@ class IndicatorStorage:
 
         def org_get(self, cls: type[Any], key: str) -> Any: ...
 
+        def _unit_order(self) -> tuple[Any, ...]: ...
+
     def indicator_entities(self) -> frozenset[str]:
         """Every entity of the library's vocabulary."""
         return SQL_ENTITIES
+
+    def indicator_units(
+        self, prefix: str, levels: Sequence[Level], as_of: date
+    ) -> list[tuple[str, str, str]]:
+        """``(code, name, level)`` of the units under ``prefix`` at ``levels`` valid on
+        ``as_of`` — the rows ``query_units`` reads, in its order, without building ``Unit``
+        objects (the engine only needs the names)."""
+        if not levels:
+            return []
+        u = self._t.units
+        conditions: list[Any] = [
+            u.c.level.in_([level.value for level in levels]),
+            or_(u.c.valid_from.is_(None), u.c.valid_from <= as_of),
+            or_(u.c.valid_to.is_(None), u.c.valid_to > as_of),
+        ]
+        if prefix and self._dialect_name() == "sqlite" and len(prefix) <= 2:
+            conditions.append(func.substr(u.c.code, 1, len(prefix)) == prefix)  # see _scope_test
+        elif prefix:
+            conditions.append(_starts(u.c.code, prefix))
+        stmt = select(u.c.code, u.c.name, u.c.level).where(*conditions)
+        rows = self._all(stmt.order_by(*self._unit_order()))
+        return [(row.code, row.name, row.level) for row in rows]
 
     def _policy(self) -> ResponsibilityPolicy:
         found: ResponsibilityPolicy | None = self.org_get(
@@ -706,6 +731,12 @@ class IndicatorStorage:
     def aggregate(self, queries: Sequence[AggregateQuery]) -> list[list[AggregateRow]]:
         """The queries in as few grouped statements as their groupings allow: one per entity,
         unit field, level, breakdown and day (measures share it as conditional aggregates)."""
+        return [answer.rows() for answer in self.aggregate_columns(queries)]
+
+    def aggregate_columns(self, queries: Sequence[AggregateQuery]) -> list[AggregateColumns]:
+        """What :meth:`aggregate` answers, column by column: each statement's rows are turned
+        into columns once, and each query's columns are taken from them (no object per
+        group)."""
         policy: list[ResponsibilityPolicy] = []
 
         def cached_policy() -> ResponsibilityPolicy:
@@ -716,25 +747,37 @@ class IndicatorStorage:
         batches: dict[tuple[Any, ...], list[int]] = {}
         for position, query in enumerate(queries):
             batches.setdefault(_batch_key(query), []).append(position)
-        results: list[list[AggregateRow]] = [[] for _ in queries]
+        empty = AggregateColumns((), (), (), ())
+        results: list[AggregateColumns] = [empty for _ in queries]
         for positions in batches.values():
             batch = [queries[p] for p in positions]
             builder = _Builder(self._t, self._dialect_name(), batch[0].end, cached_policy)
             statement, layout = build_statement(batch, builder)
-            for row in self._all(statement):
-                values = row._mapping
-                for index, position in enumerate(positions):
-                    value_label, count_label, matched_label = layout[index]
-                    if not values[matched_label]:
-                        continue  # no row of this group passed this measure's conditions
-                    results[position].append(
-                        AggregateRow(
-                            key=str(row.k),
-                            group=None
-                            if batch[index].breakdown is None
-                            else ("" if row.g is None else str(row.g)),
-                            value=float(values[value_label]),
-                            count=int(values[count_label]),
-                        )
+            rows = self._all(statement)
+            if not rows:
+                continue
+            names = list(rows[0]._fields)
+            columns = list(zip(*rows, strict=True))
+            keys = list(map(str, columns[names.index("k")]))
+            raw_groups = columns[names.index("g")]
+            groups: list[str | None] = [None if g is None else str(g) for g in raw_groups]
+            for index, position in enumerate(positions):
+                value_label, count_label, matched_label = layout[index]
+                matched = columns[names.index(matched_label)]
+                values = list(map(float, columns[names.index(value_label)]))
+                counts = list(map(int, columns[names.index(count_label)]))
+                grouped = (
+                    ["" if g is None else g for g in groups]
+                    if batch[index].breakdown is not None
+                    else [None] * len(keys)
+                )
+                if all(matched):
+                    results[position] = AggregateColumns(keys, grouped, values, counts)
+                else:  # no row of a group passed this measure's conditions: no entry
+                    results[position] = AggregateColumns(
+                        list(compress(keys, matched)),
+                        list(compress(grouped, matched)),
+                        list(compress(values, matched)),
+                        list(compress(counts, matched)),
                     )
         return results
