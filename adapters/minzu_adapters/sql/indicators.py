@@ -1,8 +1,8 @@
 """Indicator aggregates in SQL (a mixin of :class:`~minzu_adapters.sql.backend.SqlSession`).
 
 The :class:`~minzu_core.indicators.query.AggregateQuery` objects of one call that read the same
-rows — same entity, unit field, key length, scope, remap, breakdown and day — become **one**
-statement, each query a conditional aggregate in it::
+rows — same entity, unit field, key length, scope, remap and day — become **one** statement,
+each query a conditional aggregate in it, whatever their filters and date windows::
 
     SELECT k, [g,] count(f0) AS m0, count(f1) AS m1, sum(x2) AS v2, count(f2) AS m2, …
     FROM (SELECT <key> AS k, [<breakdown> AS g,]
@@ -13,6 +13,12 @@ statement, each query a conditional aggregate in it::
             AND <filters every query has>) AS rows
     GROUP BY k[, g]
 
+A query broken down by a field (``g``) shares the statement with the others: their figures
+are its groups added up per key (exact for counts and for sums of integer columns; a
+``count_distinct`` without that breakdown, a sum of another column or a second breakdown field
+gets a statement of its own). The answers come back as columns
+(:class:`~minzu_core.indicators.query.AggregateColumns`,
+:meth:`IndicatorStorage.aggregate_columns`).
 A batch of one query puts its conditions in ``WHERE`` instead (an index may serve them).
 ``<key>`` is ``substr(unit_field, 1, n)``, or a ``CASE`` over the remapped prefixes in the
 "mapped" hierarchy mode. The entity source is a table, with joins added only when a field under
@@ -49,7 +55,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.types import JSON
+from sqlalchemy.types import JSON, Integer
 
 from minzu_core.clock import CST
 from minzu_core.codes.divisions import Level
@@ -562,7 +568,9 @@ def _period(query: AggregateQuery, source: _Source) -> list[Any]:
 
 
 def _batch_key(query: AggregateQuery) -> tuple[Any, ...]:
-    """Queries with equal keys share one statement: same rows, same grouping."""
+    """Queries with equal keys read the same rows with the same key (same entity, unit field,
+    key length, scope, remap and day); :func:`_statements` puts them in one statement where
+    their breakdowns allow."""
     m = query.measure
     return (
         m.entity,
@@ -570,9 +578,44 @@ def _batch_key(query: AggregateQuery) -> tuple[Any, ...]:
         query.key_length,
         query.scope,
         query.remap,
-        query.breakdown,
         query.end,
     )
+
+
+def _whole_field(query: AggregateQuery, source: _Source) -> bool:
+    """Whether the measure's field is an integer column (its group sums add up exactly)."""
+    name = query.measure.field
+    found = None if name is None else source.fields.get(name)
+    return found is not None and isinstance(found.expr.type, Integer)
+
+
+def _statements(
+    queries: Sequence[AggregateQuery], source: _Source
+) -> list[tuple[str | None, list[int]]]:
+    """How the queries of one batch (equal :func:`_batch_key`) share statements: ``(grouping,
+    positions)`` per statement, ``grouping`` the breakdown field it groups by as well.
+
+    One statement for the whole batch when at most one breakdown field occurs: it groups by
+    that field, the queries broken down by it read their rows directly and the others are
+    added up over its groups by :meth:`IndicatorStorage.aggregate_columns` — counts, and sums
+    and averages of integer columns (their sums add up exactly). A ``count_distinct`` does not
+    add up, and neither do sums of other columns (exactly): those get a statement per
+    breakdown of their own."""
+    fields = {q.breakdown for q in queries if q.breakdown is not None}
+    grouping = next(iter(fields)) if len(fields) == 1 else None
+    shared: list[int] = []
+    own: dict[str | None, list[int]] = {}
+    for position, query in enumerate(queries):
+        aggregate = query.measure.aggregate
+        added_up = aggregate is Aggregate.COUNT or (
+            aggregate is not Aggregate.COUNT_DISTINCT and _whole_field(query, source)
+        )
+        if len(fields) <= 1 and (query.breakdown == grouping or added_up):
+            shared.append(position)
+        else:
+            own.setdefault(query.breakdown, []).append(position)
+    statements = [(grouping, shared)] if shared else []
+    return statements + list(own.items())
 
 
 def _source(entity: str, builder: _Builder) -> _Source:
@@ -595,15 +638,19 @@ def _field_expr(entity: str, source: _Source, name: str) -> Any:
 
 
 def build_statement(
-    queries: Sequence[AggregateQuery], builder: _Builder
+    queries: Sequence[AggregateQuery],
+    builder: _Builder,
+    grouping: str | None = None,
+    source: _Source | None = None,
 ) -> tuple[Select[Any], list[tuple[str, str, str]]]:
-    """The one grouped statement answering ``queries`` — measures of one entity with the same
-    grouping (see :func:`_batch_key`) — with a conditional aggregate per measure (see the
-    module docstring). Returns the statement and, per query, the labels of its value, count and
-    matched-rows columns (a plain count is one column)."""
+    """The one grouped statement answering ``queries`` — measures of one entity read with the
+    same key (see :func:`_batch_key`), grouped by ``grouping`` as well if given — with a
+    conditional aggregate per measure (see the module docstring). Returns the statement and,
+    per query, the labels of its value, count and matched-rows columns (a plain count is one
+    column)."""
     first = queries[0]
     entity = first.measure.entity
-    source = _source(entity, builder)
+    source = source or _source(entity, builder)
     unit = _field_expr(entity, source, _batch_key(first)[1])
     n = first.key_length
     key: Any = func.substr(unit, 1, n)
@@ -616,8 +663,8 @@ def build_statement(
     if first.scope:
         shared.append(or_(*(_scope_test(builder, unit, p) for p in first.prefixes)))
     columns: list[Any] = [key.label("k")]
-    if first.breakdown is not None:
-        columns.append(_field_expr(entity, source, first.breakdown).label("g"))
+    if grouping is not None:
+        columns.append(_field_expr(entity, source, grouping).label("g"))
     # Filters every measure of the batch has are tested once, in WHERE.
     common = set(first.measure.filters)
     for query in queries[1:]:
@@ -646,8 +693,8 @@ def build_statement(
     used = {_batch_key(first)[1]}
     for query in queries:
         used |= query.measure.fields_used
-        if query.breakdown is not None:
-            used.add(query.breakdown)
+    if grouping is not None:
+        used.add(grouping)
     # One measure: its conditions filter the rows (an index may serve them). Several: every row
     # of the scope is read once and each measure counts its own (a shared OR would evaluate the
     # conditions twice per row).
@@ -655,7 +702,7 @@ def build_statement(
     inner = select(*columns).select_from(source.joined(used)).where(*where).subquery("rows")
     outputs: list[Any] = [
         inner.c.k,
-        inner.c.g if first.breakdown is not None else null().label("g"),
+        inner.c.g if grouping is not None else null().label("g"),
     ]
     layout: list[tuple[str, str, str]] = []
     for index, query in enumerate(queries):
@@ -677,8 +724,8 @@ def build_statement(
             outputs.append(func.coalesce(func.sum(values), 0).label(f"v{index}"))
             outputs.append(func.count(values).label(f"n{index}"))
             layout.append((f"v{index}", f"n{index}", hits))
-    grouping = [inner.c.k] if first.breakdown is None else [inner.c.k, inner.c.g]
-    statement = select(*outputs).group_by(*grouping).order_by(*grouping)
+    by = [inner.c.k] if grouping is None else [inner.c.k, inner.c.g]
+    statement = select(*outputs).group_by(*by).order_by(*by)
     return statement, layout
 
 
@@ -749,35 +796,74 @@ class IndicatorStorage:
             batches.setdefault(_batch_key(query), []).append(position)
         empty = AggregateColumns((), (), (), ())
         results: list[AggregateColumns] = [empty for _ in queries]
-        for positions in batches.values():
-            batch = [queries[p] for p in positions]
+        for members in batches.values():
+            batch = [queries[p] for p in members]
             builder = _Builder(self._t, self._dialect_name(), batch[0].end, cached_policy)
-            statement, layout = build_statement(batch, builder)
-            rows = self._all(statement)
-            if not rows:
-                continue
-            names = list(rows[0]._fields)
-            columns = list(zip(*rows, strict=True))
-            keys = list(map(str, columns[names.index("k")]))
-            raw_groups = columns[names.index("g")]
-            groups: list[str | None] = [None if g is None else str(g) for g in raw_groups]
-            for index, position in enumerate(positions):
-                value_label, count_label, matched_label = layout[index]
-                matched = columns[names.index(matched_label)]
-                values = list(map(float, columns[names.index(value_label)]))
-                counts = list(map(int, columns[names.index(count_label)]))
-                grouped = (
-                    ["" if g is None else g for g in groups]
-                    if batch[index].breakdown is not None
-                    else [None] * len(keys)
-                )
-                if all(matched):
-                    results[position] = AggregateColumns(keys, grouped, values, counts)
-                else:  # no row of a group passed this measure's conditions: no entry
-                    results[position] = AggregateColumns(
-                        list(compress(keys, matched)),
-                        list(compress(grouped, matched)),
-                        list(compress(values, matched)),
-                        list(compress(counts, matched)),
-                    )
+            source = _source(batch[0].measure.entity, builder)
+            for grouping, indexes in _statements(batch, source):
+                positions = [members[i] for i in indexes]
+                part = [batch[i] for i in indexes]
+                statement, layout = build_statement(part, builder, grouping, source)
+                answers = _answers(self._all(statement), part, layout, grouping)
+                for position, answer in zip(positions, answers, strict=True):
+                    results[position] = answer
         return results
+
+
+def _answers(
+    rows: Sequence[Row[Any]],
+    queries: Sequence[AggregateQuery],
+    layout: Sequence[tuple[str, str, str]],
+    grouping: str | None,
+) -> list[AggregateColumns]:
+    """Each query's columns from the rows of its statement: the rows turned into columns once;
+    a group is left out where no row passed the query's conditions; a query without a
+    breakdown in a statement grouped by one has its groups added up per key."""
+    if not rows:
+        return [AggregateColumns((), (), (), ()) for _ in queries]
+    names = list(rows[0]._fields)
+    columns = list(zip(*rows, strict=True))
+    keys = list(map(str, columns[names.index("k")]))
+    raw_groups = columns[names.index("g")]
+    groups: list[str | None] = ["" if g is None else str(g) for g in raw_groups]
+    no_groups: list[str | None] = [None] * len(keys)
+    answers = []
+    for query, (value_label, count_label, matched_label) in zip(queries, layout, strict=True):
+        matched = columns[names.index(matched_label)]
+        raw_values = columns[names.index(value_label)]
+        raw_counts = columns[names.index(count_label)]
+        if query.breakdown is None and grouping is not None:  # add up the groups (exactly)
+            totals: dict[str, list[Any]] = {}
+            for key, value, count, hits in zip(keys, raw_values, raw_counts, matched, strict=True):
+                known = totals.get(key)
+                if known is None:
+                    totals[key] = [value, count, hits]
+                else:
+                    known[0] += value
+                    known[1] += count
+                    known[2] += hits
+            kept = [(key, total) for key, total in totals.items() if total[2]]
+            answers.append(
+                AggregateColumns(
+                    [key for key, _ in kept],
+                    [None] * len(kept),
+                    [float(total[0]) for _, total in kept],
+                    [int(total[1]) for _, total in kept],
+                )
+            )
+            continue
+        values = list(map(float, raw_values))
+        counts = list(map(int, raw_counts))
+        labels = groups if query.breakdown is not None else no_groups
+        if all(matched):
+            answers.append(AggregateColumns(keys, labels, values, counts))
+        else:
+            answers.append(
+                AggregateColumns(
+                    list(compress(keys, matched)),
+                    list(compress(labels, matched)),
+                    list(compress(values, matched)),
+                    list(compress(counts, matched)),
+                )
+            )
+    return answers
