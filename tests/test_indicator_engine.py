@@ -21,11 +21,14 @@ from minzu_core.hierarchy import Unit, UnitChange, UnitChangeKind
 from minzu_core.indicators import (
     CATALOG,
     CATALOG_BY_ID,
+    COLUMNS,
     Filter,
     HierarchyMode,
     Indicator,
     IndicatorRequest,
     Measure,
+    ResultRow,
+    ResultTable,
     Status,
     compute,
     indicator_from_json,
@@ -329,7 +332,7 @@ def test_definition_naming_an_unknown_field_is_refused() -> None:
 
 
 # -- pushed down: one statement per measure and level ------------------------------------------
-def test_sql_runs_one_grouped_statement_per_entity_and_level(tmp_path: Path) -> None:
+def test_sql_runs_one_grouped_statement_per_entity(tmp_path: Path) -> None:
     store = _small(f"sqlite:///{tmp_path / 'x.db'}")
     statements: list[str] = []
     engine = store.backend.engine  # type: ignore[attr-defined]
@@ -342,8 +345,10 @@ def test_sql_runs_one_grouped_statement_per_entity_and_level(tmp_path: Path) -> 
         queries = plan(_Context(request, CATALOG, scope, (), ()))
     grouped = [s for s in during if "GROUP BY" in s]
     batches = {_batch_key(q) for q in queries}
-    # docs/indicator-engine.md: 29 measures, 11 statements (one per entity, level, grouping)
-    assert (len(queries), len(batches), len(grouped)) == (29, 11, 11)
+    # docs/indicator-engine.md: 29 measures, 10 statements (one per entity: the activities'
+    # counts by type and in all share one, the totals added up from the groups)
+    assert (len(queries), len(batches), len(grouped)) == (29, 10, 10)
+    assert sum("FROM minzu_activities" in statement for statement in grouped) == 1
     others = [s for s in during if "GROUP BY" not in s]
     # BEGIN, the scope unit, the breakdown level's units, the policy, names of own-level rows:
     # none of them reads the rows being counted.
@@ -427,8 +432,6 @@ def test_engine_rows_equal_the_validated_constructor(
     indicator: Indicator, figures: tuple[float, float | None]
 ) -> None:
     """The engine builds rows without the converters; they must equal ResultRow.compute's."""
-    from minzu_core.indicators import ResultRow
-
     numerator, denominator = figures
     if indicator.denominator is None:
         denominator = None
@@ -489,3 +492,169 @@ def test_cli_report_without_a_font_says_why(
         book = openpyxl.load_workbook(target)
         assert "说明 notes" in book.sheetnames
         assert "fonts-noto-cjk" in str(book["说明 notes"]["A1"].value)
+
+
+# -- the fast path: columns, bulk ratios, plain unit rows, columnar answers -------------------
+FAST_REQUESTS = [
+    {"period": "2019", "unit": "360103", "by": "township"},
+    {"period": "2019", "unit": "360103", "by": "village"},
+    {"period": "2019", "unit": "360000", "by": "county"},
+    {"period": "2020", "unit": "360103", "by": "township"},
+    {
+        "period": "2019",
+        "unit": "360103",
+        "by": "township",
+        "mode": "mapped",
+        "mapped_on": "2020-06-30",
+    },
+    {"period": "2020", "unit": "360103", "by": "village", "mode": "mapped"},
+    {"period": "2019-06"},
+]
+
+
+def _extra() -> list[Indicator]:
+    return [
+        Indicator(
+            "average_participants",
+            "平均参与人次",
+            "average participants",
+            Measure.flow("activity", "start", aggregate="average", field="participants"),
+        ),
+        Indicator(
+            "activity_kinds",
+            "活动类型数",
+            "kinds of activity",
+            Measure.flow("activity", "start", aggregate="count_distinct", field="type"),
+            breakdown="type",
+        ),
+        Indicator(
+            "participants_per_activity",
+            "场均参与人次",
+            "participants per activity",
+            Measure.flow("activity", "start", aggregate="sum", field="participants"),
+            Measure.flow("activity", "start"),
+            factor=1,
+            decimals=3,
+        ),
+    ]
+
+
+@pytest.mark.parametrize("kwargs", FAST_REQUESTS)
+def test_engine_table_equals_rows_built_by_compute(store: Store, kwargs: dict[str, Any]) -> None:
+    """The engine builds its table column by column; every row must equal the one
+    ResultRow.compute (the validated constructor) gives for the same inputs, and every export
+    must equal the row-by-row one."""
+    extra = _extra()
+    by_id = {**CATALOG_BY_ID, **{i.id: i for i in extra}}
+    with store.unit_of_work(ADMIN) as uow:
+        table = compute(uow, indicators=list(by_id), extra=extra, **kwargs)
+    assert len(table) == len(table.rows) > 0
+    for row in table.rows:
+        checked = ResultRow.compute(
+            by_id[row.indicator_id],
+            unit_code=row.unit_code,
+            unit_name=row.unit_name,
+            period=row.period,
+            numerator=row.numerator,
+            denominator=row.denominator,
+            breakdown=row.breakdown,
+        )
+        assert row == checked
+    rebuilt = ResultTable(table.rows, table.metadata)  # validated, kept as rows
+    assert rebuilt == table and table == rebuilt
+    assert table.to_records() == rebuilt.to_records()
+    assert table.to_columns() == rebuilt.to_columns()
+    assert list(table.to_columns()) == [key for key, _, _ in COLUMNS]
+    assert table.to_json() == rebuilt.to_json()
+    assert table.indicator_ids == rebuilt.indicator_ids
+    assert table.periods == rebuilt.periods
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a dev dependency
+        return
+    pd.testing.assert_frame_equal(table.to_pandas(), rebuilt.to_pandas())
+
+
+class _PlainSession:
+    """A session offering only the required aggregate port (no columnar answers, no plain
+    unit rows), as a third-party store would."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+
+    def indicator_entities(self) -> frozenset[str]:
+        result: frozenset[str] = self.inner.indicator_entities()
+        return result
+
+    def aggregate(self, queries: Any) -> Any:
+        return self.inner.aggregate(queries)
+
+
+@pytest.mark.parametrize("kwargs", FAST_REQUESTS)
+def test_optional_ports_change_nothing(
+    store: Store, kwargs: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aggregate_columns and indicator_units (the SQL store's) give the tables the plain port
+    and ``uow.units`` give."""
+    from minzu_core.indicators import engine
+
+    extra = _extra()
+    ids = [*CATALOG_BY_ID, *(i.id for i in extra)]
+    with store.unit_of_work(ADMIN) as uow:
+        fast = compute(uow, indicators=ids, extra=extra, **kwargs)
+    monkeypatch.setattr(engine, "_session", lambda uow: _PlainSession(uow.session))
+    with store.unit_of_work(ADMIN) as uow:
+        plain = compute(uow, indicators=ids, extra=extra, **kwargs)
+    assert fast.rows == plain.rows
+    assert fast.metadata == plain.metadata
+
+
+def test_sql_columnar_answers_are_the_rows(tmp_path: Path) -> None:
+    store = _small(f"sqlite:///{tmp_path / 'x.db'}")
+    extra = _extra()
+    with store.unit_of_work(ADMIN) as uow:
+        for by in (None, "township", "village"):
+            request = IndicatorRequest(
+                period="2019", unit="360103", by=by, indicators=[], extra=extra
+            )
+            scope = uow.units.get("360103")
+            indicators = (*CATALOG, *extra)
+            queries = plan(_Context(request, indicators, scope, (), ()))
+            session: Any = uow.session
+            columns = session.aggregate_columns(queries)
+            assert [answer.rows() for answer in columns] == session.aggregate(queries)
+            assert any(answer.rows() for answer in columns)
+    store.close()
+
+
+def test_one_statement_per_table_adds_up_like_the_memory_store(tmp_path: Path) -> None:
+    """Measures with and without a breakdown share the table's statement where their groups
+    add up exactly (counts, sums of integer columns); the rest keep statements of their own.
+    Either way the figures are the memory store's."""
+    extra = [
+        *_extra(),
+        Indicator(
+            "minority_participants_by_type",
+            "少数民族参与人次",
+            "minority participants by type",
+            Measure.flow("activity", "start", aggregate="sum", field="minority_participants"),
+            breakdown="type",
+        ),
+        Indicator(
+            "organisers_by_type",
+            "组织单位数",
+            "organisers by type",
+            Measure.flow("activity", "start", aggregate="count_distinct", field="organiser_code"),
+            breakdown="type",
+        ),
+    ]
+    ids = ["activities_held", "activity_participants", *(i.id for i in extra)]
+    tables = []
+    for url in ("memory://", f"sqlite:///{tmp_path / 'x.db'}"):
+        store = _small(url)
+        for kwargs in FAST_REQUESTS:
+            with store.unit_of_work(ADMIN) as uow:
+                tables.append(compute(uow, indicators=ids, extra=extra, **kwargs).rows)
+        store.close()
+    half = len(tables) // 2
+    assert tables[:half] == tables[half:]

@@ -624,3 +624,125 @@ def test_missing_optional_dependency_is_a_typed_error(
     assert info.value.details["module"] == module
     assert f"pip install {module}" in info.value.message_en
     assert isinstance(info.value, ImportError)
+
+
+# -- ratios in bulk and tables kept as columns (the engine's fast path) -------------------------
+def _same(a: float | None, b: float | None) -> bool:
+    return repr(a) == repr(b)  # 0.0 and -0.0 differ; None only equals None
+
+
+def _check_bulk(
+    numerators: list[float | None],
+    denominators: list[float | None] | None,
+    factor: float,
+    decimals: int,
+) -> None:
+    from minzu_core.indicators.results import _ratios
+
+    values, statuses = _ratios(numerators, denominators, factor, decimals)
+    pairs = zip(numerators, denominators or [None] * len(numerators), strict=True)
+    for (num, den), value, status in zip(pairs, values, statuses, strict=True):
+        expected = ratio(num, den, factor, decimals, has_denominator=denominators is not None)
+        assert _same(value, expected[0]) and status == expected[1].value, (num, den, factor)
+
+
+COUNTS = st.one_of(
+    st.integers(0, 1000),
+    st.integers(0, 10**6),
+    st.sampled_from([0, 1, 2**53 - 1, 2**53, 10**15 - 1, 10**15, 10**16, 10**18]),
+).map(float)
+ENTRIES = st.one_of(
+    COUNTS,
+    st.none(),
+    st.floats(allow_nan=True, allow_infinity=False, width=64),
+    st.floats(-1e6, 1e6),
+    st.just(-0.0),
+)
+FACTORS = st.sampled_from([1.0, 100.0, 1000.0, 0.0, 3.0, 0.5, 1e-3, 10.0**15])
+
+
+@given(
+    st.lists(st.tuples(COUNTS, COUNTS), max_size=30),
+    FACTORS,
+    st.integers(0, 10),
+)
+def test_bulk_ratios_of_counts_equal_ratio(
+    pairs: list[tuple[float, float]], factor: float, decimals: int
+) -> None:
+    numerators = [n for n, _ in pairs]
+    _check_bulk(list(numerators), [d for _, d in pairs], factor, decimals)
+    _check_bulk(list(numerators), None, factor, decimals)
+
+
+@given(
+    st.lists(st.tuples(ENTRIES, ENTRIES), max_size=30),
+    FACTORS,
+    st.integers(0, 10),
+)
+def test_bulk_ratios_of_anything_equal_ratio(
+    pairs: list[tuple[float | None, float | None]], factor: float, decimals: int
+) -> None:
+    try:
+        expected = [ratio(n, d, factor, decimals, has_denominator=True) for n, d in pairs]
+        alone = [ratio(n, None, factor, decimals, has_denominator=False) for n, _ in pairs]
+    except ValidationError:
+        return  # beyond the representable range: ratio raises, row by row as in bulk
+    assert expected is not None and alone is not None
+    _check_bulk([n for n, _ in pairs], [d for _, d in pairs], factor, decimals)
+    _check_bulk([n for n, _ in pairs], None, factor, decimals)
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "factor", "decimals"),
+    [
+        (1.0, 8.0, 1.0, 2),  # 0.125: the half goes up
+        (2675.0, 1000.0, 1.0, 2),
+        (5.0, 2.0, 1.0, 0),
+        (1.0, 3.0, 100.0, 2),
+        (2.0, 3.0, 100.0, 10),
+        (1.0, 7.0, 100.0, 10),
+        (999999999999999.0, 1000000000000000.0 - 1, 100.0, 10),
+        (1.0, 2.0**49, 100.0, 10),  # a quotient with 49 decimals
+        (0.0, 0.0, 100.0, 2),
+        (3.0, 0.0, 100.0, 2),
+        (0.0, 5.0, 100.0, 2),
+    ],
+)
+def test_bulk_ratio_edge_cases(
+    numerator: float, denominator: float, factor: float, decimals: int
+) -> None:
+    _check_bulk([numerator], [denominator], factor, decimals)
+    _check_bulk([numerator, 0.5], [denominator, 1.0], factor, decimals)  # entry by entry
+
+
+def _columns_of(table: ResultTable) -> dict[str, list[Any]]:
+    return {key: [row.to_dict()[key] for row in table.rows] for key in KEYS}
+
+
+def test_a_table_kept_as_columns_is_the_table_of_its_rows() -> None:
+    table = sample_table()
+    columnar = ResultTable._trusted_columns(_columns_of(table), table.metadata)
+    assert len(columnar) == len(table)
+    assert columnar.to_columns() == _columns_of(table) == table.to_columns()
+    assert columnar.to_records() == table.to_records()
+    assert columnar.indicator_ids == table.indicator_ids and columnar.periods == table.periods
+    assert columnar.rows == table.rows  # built on first read
+    assert columnar == table and table == columnar
+    assert attrs.evolve(columnar, metadata=TableMetadata()).rows == table.rows
+    copied = columnar.to_columns()
+    copied["value"][0] = -1.0
+    assert columnar.to_columns()["value"][0] != -1.0  # to_columns hands out copies
+    with pytest.raises(AttributeError):
+        columnar.no_such_attribute  # type: ignore[attr-defined]  # noqa: B018
+    empty = ResultTable._trusted_columns({key: [] for key in KEYS}, TableMetadata())
+    assert len(empty) == 0 and empty.rows == () and empty == ResultTable()
+
+
+def test_a_table_kept_as_columns_to_pandas() -> None:
+    pd = optional("pandas")
+    table = sample_table()
+    columnar = ResultTable._trusted_columns(_columns_of(table), table.metadata)
+    pd.testing.assert_frame_equal(columnar.to_pandas(), table.to_pandas())
+    empty = ResultTable._trusted_columns({key: [] for key in KEYS}, TableMetadata())
+    assert empty.to_pandas().empty
+    assert list(empty.to_pandas().columns) == KEYS

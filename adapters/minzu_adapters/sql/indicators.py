@@ -1,8 +1,8 @@
-"""Indicator aggregates in SQL (a mixin of :class:`~minzu_adapters.sql.backend.SqlSession`).
+"""Indicator aggregates in SQL (a mixin of :class:`~minzu_adapters.sql.store.SqlSession`).
 
 The :class:`~minzu_core.indicators.query.AggregateQuery` objects of one call that read the same
-rows — same entity, unit field, key length, scope, remap, breakdown and day — become **one**
-statement, each query a conditional aggregate in it::
+rows — same entity, unit field, key length, scope, remap and day — become **one** statement,
+each query a conditional aggregate in it, whatever their filters and date windows::
 
     SELECT k, [g,] count(f0) AS m0, count(f1) AS m1, sum(x2) AS v2, count(f2) AS m2, …
     FROM (SELECT <key> AS k, [<breakdown> AS g,]
@@ -13,6 +13,12 @@ statement, each query a conditional aggregate in it::
             AND <filters every query has>) AS rows
     GROUP BY k[, g]
 
+A query broken down by a field (``g``) shares the statement with the others: their figures
+are its groups added up per key (exact for counts and for sums of integer columns; a
+``count_distinct`` without that breakdown, a sum of another column or a second breakdown field
+gets a statement of its own). The answers come back as columns
+(:class:`~minzu_core.indicators.query.AggregateColumns`,
+:meth:`IndicatorStorage.aggregate_columns`).
 A batch of one query puts its conditions in ``WHERE`` instead (an index may serve them).
 ``<key>`` is ``substr(unit_field, 1, n)``, or a ``CASE`` over the remapped prefixes in the
 "mapped" hierarchy mode. The entity source is a table, with joins added only when a field under
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
+from itertools import compress
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -48,7 +55,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.types import JSON
+from sqlalchemy.types import JSON, Integer
 
 from minzu_core.clock import CST
 from minzu_core.codes.divisions import Level
@@ -59,7 +66,7 @@ from minzu_core.indicators.definitions import (
     DateRole,
     Op,
 )
-from minzu_core.indicators.query import AggregateQuery, AggregateRow
+from minzu_core.indicators.query import AggregateColumns, AggregateQuery, AggregateRow
 from minzu_core.indicators.rows import filter_sets
 from minzu_core.organisation.responsibility import DEFAULT_POLICY, ResponsibilityPolicy
 
@@ -561,7 +568,9 @@ def _period(query: AggregateQuery, source: _Source) -> list[Any]:
 
 
 def _batch_key(query: AggregateQuery) -> tuple[Any, ...]:
-    """Queries with equal keys share one statement: same rows, same grouping."""
+    """Queries with equal keys read the same rows with the same key (same entity, unit field,
+    key length, scope, remap and day); :func:`_statements` puts them in one statement where
+    their breakdowns allow."""
     m = query.measure
     return (
         m.entity,
@@ -569,9 +578,44 @@ def _batch_key(query: AggregateQuery) -> tuple[Any, ...]:
         query.key_length,
         query.scope,
         query.remap,
-        query.breakdown,
         query.end,
     )
+
+
+def _whole_field(query: AggregateQuery, source: _Source) -> bool:
+    """Whether the measure's field is an integer column (its group sums add up exactly)."""
+    name = query.measure.field
+    found = None if name is None else source.fields.get(name)
+    return found is not None and isinstance(found.expr.type, Integer)
+
+
+def _statements(
+    queries: Sequence[AggregateQuery], source: _Source
+) -> list[tuple[str | None, list[int]]]:
+    """How the queries of one batch (equal :func:`_batch_key`) share statements: ``(grouping,
+    positions)`` per statement, ``grouping`` the breakdown field it groups by as well.
+
+    One statement for the whole batch when at most one breakdown field occurs: it groups by
+    that field, the queries broken down by it read their rows directly and the others are
+    added up over its groups by :meth:`IndicatorStorage.aggregate_columns` — counts, and sums
+    and averages of integer columns (their sums add up exactly). A ``count_distinct`` does not
+    add up, and neither do sums of other columns (exactly): those get a statement per
+    breakdown of their own."""
+    fields = {q.breakdown for q in queries if q.breakdown is not None}
+    grouping = next(iter(fields)) if len(fields) == 1 else None
+    shared: list[int] = []
+    own: dict[str | None, list[int]] = {}
+    for position, query in enumerate(queries):
+        aggregate = query.measure.aggregate
+        added_up = aggregate is Aggregate.COUNT or (
+            aggregate is not Aggregate.COUNT_DISTINCT and _whole_field(query, source)
+        )
+        if len(fields) <= 1 and (query.breakdown == grouping or added_up):
+            shared.append(position)
+        else:
+            own.setdefault(query.breakdown, []).append(position)
+    statements = [(grouping, shared)] if shared else []
+    return statements + list(own.items())
 
 
 def _source(entity: str, builder: _Builder) -> _Source:
@@ -594,15 +638,19 @@ def _field_expr(entity: str, source: _Source, name: str) -> Any:
 
 
 def build_statement(
-    queries: Sequence[AggregateQuery], builder: _Builder
+    queries: Sequence[AggregateQuery],
+    builder: _Builder,
+    grouping: str | None = None,
+    source: _Source | None = None,
 ) -> tuple[Select[Any], list[tuple[str, str, str]]]:
-    """The one grouped statement answering ``queries`` — measures of one entity with the same
-    grouping (see :func:`_batch_key`) — with a conditional aggregate per measure (see the
-    module docstring). Returns the statement and, per query, the labels of its value, count and
-    matched-rows columns (a plain count is one column)."""
+    """The one grouped statement answering ``queries`` — measures of one entity read with the
+    same key (see :func:`_batch_key`), grouped by ``grouping`` as well if given — with a
+    conditional aggregate per measure (see the module docstring). Returns the statement and,
+    per query, the labels of its value, count and matched-rows columns (a plain count is one
+    column)."""
     first = queries[0]
     entity = first.measure.entity
-    source = _source(entity, builder)
+    source = source or _source(entity, builder)
     unit = _field_expr(entity, source, _batch_key(first)[1])
     n = first.key_length
     key: Any = func.substr(unit, 1, n)
@@ -615,8 +663,8 @@ def build_statement(
     if first.scope:
         shared.append(or_(*(_scope_test(builder, unit, p) for p in first.prefixes)))
     columns: list[Any] = [key.label("k")]
-    if first.breakdown is not None:
-        columns.append(_field_expr(entity, source, first.breakdown).label("g"))
+    if grouping is not None:
+        columns.append(_field_expr(entity, source, grouping).label("g"))
     # Filters every measure of the batch has are tested once, in WHERE.
     common = set(first.measure.filters)
     for query in queries[1:]:
@@ -645,8 +693,8 @@ def build_statement(
     used = {_batch_key(first)[1]}
     for query in queries:
         used |= query.measure.fields_used
-        if query.breakdown is not None:
-            used.add(query.breakdown)
+    if grouping is not None:
+        used.add(grouping)
     # One measure: its conditions filter the rows (an index may serve them). Several: every row
     # of the scope is read once and each measure counts its own (a shared OR would evaluate the
     # conditions twice per row).
@@ -654,7 +702,7 @@ def build_statement(
     inner = select(*columns).select_from(source.joined(used)).where(*where).subquery("rows")
     outputs: list[Any] = [
         inner.c.k,
-        inner.c.g if first.breakdown is not None else null().label("g"),
+        inner.c.g if grouping is not None else null().label("g"),
     ]
     layout: list[tuple[str, str, str]] = []
     for index, query in enumerate(queries):
@@ -676,8 +724,8 @@ def build_statement(
             outputs.append(func.coalesce(func.sum(values), 0).label(f"v{index}"))
             outputs.append(func.count(values).label(f"n{index}"))
             layout.append((f"v{index}", f"n{index}", hits))
-    grouping = [inner.c.k] if first.breakdown is None else [inner.c.k, inner.c.g]
-    statement = select(*outputs).group_by(*grouping).order_by(*grouping)
+    by = [inner.c.k] if grouping is None else [inner.c.k, inner.c.g]
+    statement = select(*outputs).group_by(*by).order_by(*by)
     return statement, layout
 
 
@@ -693,9 +741,33 @@ class IndicatorStorage:
 
         def org_get(self, cls: type[Any], key: str) -> Any: ...
 
+        def _unit_order(self) -> tuple[Any, ...]: ...
+
     def indicator_entities(self) -> frozenset[str]:
         """Every entity of the library's vocabulary."""
         return SQL_ENTITIES
+
+    def indicator_units(
+        self, prefix: str, levels: Sequence[Level], as_of: date
+    ) -> list[tuple[str, str, str]]:
+        """``(code, name, level)`` of the units under ``prefix`` at ``levels`` valid on
+        ``as_of`` — the rows ``query_units`` reads, in its order, without building ``Unit``
+        objects (the engine only needs the names)."""
+        if not levels:
+            return []
+        u = self._t.units
+        conditions: list[Any] = [
+            u.c.level.in_([level.value for level in levels]),
+            or_(u.c.valid_from.is_(None), u.c.valid_from <= as_of),
+            or_(u.c.valid_to.is_(None), u.c.valid_to > as_of),
+        ]
+        if prefix and self._dialect_name() == "sqlite" and len(prefix) <= 2:
+            conditions.append(func.substr(u.c.code, 1, len(prefix)) == prefix)  # see _scope_test
+        elif prefix:
+            conditions.append(_starts(u.c.code, prefix))
+        stmt = select(u.c.code, u.c.name, u.c.level).where(*conditions)
+        rows = self._all(stmt.order_by(*self._unit_order()))
+        return [(row.code, row.name, row.level) for row in rows]
 
     def _policy(self) -> ResponsibilityPolicy:
         found: ResponsibilityPolicy | None = self.org_get(
@@ -706,6 +778,12 @@ class IndicatorStorage:
     def aggregate(self, queries: Sequence[AggregateQuery]) -> list[list[AggregateRow]]:
         """The queries in as few grouped statements as their groupings allow: one per entity,
         unit field, level, breakdown and day (measures share it as conditional aggregates)."""
+        return [answer.rows() for answer in self.aggregate_columns(queries)]
+
+    def aggregate_columns(self, queries: Sequence[AggregateQuery]) -> list[AggregateColumns]:
+        """What :meth:`aggregate` answers, column by column: each statement's rows are turned
+        into columns once, and each query's columns are taken from them (no object per
+        group)."""
         policy: list[ResponsibilityPolicy] = []
 
         def cached_policy() -> ResponsibilityPolicy:
@@ -716,25 +794,76 @@ class IndicatorStorage:
         batches: dict[tuple[Any, ...], list[int]] = {}
         for position, query in enumerate(queries):
             batches.setdefault(_batch_key(query), []).append(position)
-        results: list[list[AggregateRow]] = [[] for _ in queries]
-        for positions in batches.values():
-            batch = [queries[p] for p in positions]
+        empty = AggregateColumns((), (), (), ())
+        results: list[AggregateColumns] = [empty for _ in queries]
+        for members in batches.values():
+            batch = [queries[p] for p in members]
             builder = _Builder(self._t, self._dialect_name(), batch[0].end, cached_policy)
-            statement, layout = build_statement(batch, builder)
-            for row in self._all(statement):
-                values = row._mapping
-                for index, position in enumerate(positions):
-                    value_label, count_label, matched_label = layout[index]
-                    if not values[matched_label]:
-                        continue  # no row of this group passed this measure's conditions
-                    results[position].append(
-                        AggregateRow(
-                            key=str(row.k),
-                            group=None
-                            if batch[index].breakdown is None
-                            else ("" if row.g is None else str(row.g)),
-                            value=float(values[value_label]),
-                            count=int(values[count_label]),
-                        )
-                    )
+            source = _source(batch[0].measure.entity, builder)
+            for grouping, indexes in _statements(batch, source):
+                positions = [members[i] for i in indexes]
+                part = [batch[i] for i in indexes]
+                statement, layout = build_statement(part, builder, grouping, source)
+                answers = _answers(self._all(statement), part, layout, grouping)
+                for position, answer in zip(positions, answers, strict=True):
+                    results[position] = answer
         return results
+
+
+def _answers(
+    rows: Sequence[Row[Any]],
+    queries: Sequence[AggregateQuery],
+    layout: Sequence[tuple[str, str, str]],
+    grouping: str | None,
+) -> list[AggregateColumns]:
+    """Each query's columns from the rows of its statement: the rows turned into columns once;
+    a group is left out where no row passed the query's conditions; a query without a
+    breakdown in a statement grouped by one has its groups added up per key."""
+    if not rows:
+        return [AggregateColumns((), (), (), ()) for _ in queries]
+    names = list(rows[0]._fields)
+    columns = list(zip(*rows, strict=True))
+    keys = list(map(str, columns[names.index("k")]))
+    raw_groups = columns[names.index("g")]
+    groups: list[str | None] = ["" if g is None else str(g) for g in raw_groups]
+    no_groups: list[str | None] = [None] * len(keys)
+    answers = []
+    for query, (value_label, count_label, matched_label) in zip(queries, layout, strict=True):
+        matched = columns[names.index(matched_label)]
+        raw_values = columns[names.index(value_label)]
+        raw_counts = columns[names.index(count_label)]
+        if query.breakdown is None and grouping is not None:  # add up the groups (exactly)
+            totals: dict[str, list[Any]] = {}
+            for key, value, count, hits in zip(keys, raw_values, raw_counts, matched, strict=True):
+                known = totals.get(key)
+                if known is None:
+                    totals[key] = [value, count, hits]
+                else:
+                    known[0] += value
+                    known[1] += count
+                    known[2] += hits
+            kept = [(key, total) for key, total in totals.items() if total[2]]
+            answers.append(
+                AggregateColumns(
+                    [key for key, _ in kept],
+                    [None] * len(kept),
+                    [float(total[0]) for _, total in kept],
+                    [int(total[1]) for _, total in kept],
+                )
+            )
+            continue
+        values = list(map(float, raw_values))
+        counts = list(map(int, raw_counts))
+        labels = groups if query.breakdown is not None else no_groups
+        if all(matched):
+            answers.append(AggregateColumns(keys, labels, values, counts))
+        else:
+            answers.append(
+                AggregateColumns(
+                    list(compress(keys, matched)),
+                    list(compress(labels, matched)),
+                    list(compress(values, matched)),
+                    list(compress(counts, matched)),
+                )
+            )
+    return answers

@@ -30,8 +30,10 @@ the same rows as one grouped statement, with a conditional aggregate each).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
+from itertools import repeat
+from operator import itemgetter
 from typing import Any, Final, Protocol
 
 import attrs
@@ -45,11 +47,18 @@ from minzu_core.indicators._common import invalid
 from minzu_core.indicators.catalog import resolve_indicators
 from minzu_core.indicators.definitions import Aggregate, Indicator, Measure, check_supported
 from minzu_core.indicators.periods import Period, parse_period
-from minzu_core.indicators.query import AggregateQuery, AggregateRow, Aggregating
+from minzu_core.indicators.query import (
+    AggregateColumns,
+    AggregateQuery,
+    Aggregating,
+    AggregatingColumns,
+    ListingUnits,
+)
 from minzu_core.indicators.results import (
-    ResultRow,
     ResultTable,
+    Status,
     TableMetadata,
+    _ratios,
     suppress,
     with_comparisons,
 )
@@ -209,8 +218,12 @@ class _Context:
     request: IndicatorRequest
     indicators: tuple[Indicator, ...]
     scope: Unit
-    listed: tuple[Unit, ...]  # the breakdown level's units valid on the hierarchy date
+    # (code, name) of the breakdown level's units valid on the hierarchy date
+    listed: tuple[tuple[str, str], ...]
     remap: tuple[tuple[str, str], ...]
+    # (code, name) of the units between the scope and the breakdown level valid on that date,
+    # when the store lists them with the breakdown level's; ``None``: read when needed.
+    above: tuple[tuple[str, str], ...] | None = None
 
     scope_len: int = attrs.field(init=False)
     by_len: int = attrs.field(init=False)
@@ -281,28 +294,56 @@ def plan(ctx: _Context) -> list[AggregateQuery]:
 
 # -- assembling ----------------------------------------------------------------------------------
 class _Totals:
-    """One query's rows indexed for assembly: by (key, group), by key over all groups, and the
-    scope's sums (keys inside the scope only) per group and overall."""
+    """One query's answer indexed for assembly: by (key, group), by key over all groups, and
+    the scope's sums (keys inside the scope only) per group and overall."""
 
-    def __init__(self, rows: Iterable[AggregateRow], scope: str) -> None:
-        self.cells: dict[tuple[str, str | None], tuple[float, int]] = {}
-        self.keys: dict[str, tuple[float, int]] = {}
-        self.groups: dict[str, set[str]] = {}
-        self.scope: dict[str | None, tuple[float, int]] = {}
-        for r in rows:
-            self.cells[(r.key, r.group)] = (r.value, r.count)
-            self.keys[r.key] = _add(self.keys.get(r.key), r.value, r.count)
-            if r.group is not None:
-                self.groups.setdefault(r.key, set()).add(r.group)
-            if r.key.startswith(scope):
-                self.scope[None] = _add(self.scope.get(None), r.value, r.count)
-                if r.group is not None:
-                    self.scope[r.group] = _add(self.scope.get(r.group), r.value, r.count)
-                    self.groups.setdefault(scope, set()).add(r.group)
+    def __init__(self, answer: AggregateColumns, scope: str) -> None:
+        keys_in = answer.keys
+        pairs = list(zip(answer.values, answer.counts, strict=True))
+        keys: dict[str, tuple[float, int]] = dict(zip(keys_in, pairs, strict=True))
+        groups: dict[str, set[str]] = {}
+        sums: dict[str | None, tuple[float, int]] = {}
+        cells: dict[tuple[str, str | None], tuple[float, int]]
+        if len(keys) == len(pairs) and not any(g is not None for g in answer.groups):
+            # One group per key, no breakdown (the usual answer): the indexes are the rows.
+            no_group: Iterable[str | None] = repeat(None)
+            cells = dict(zip(zip(keys_in, no_group, strict=False), pairs, strict=True))
+            total: tuple[float, int] | None = None
+            for key, pair in keys.items():
+                if key.startswith(scope):
+                    total = pair if total is None else (total[0] + pair[0], total[1] + pair[1])
+            if total is not None:
+                sums[None] = total
+        else:
+            cells, keys = {}, {}
+            for key, group, (value, count) in zip(keys_in, answer.groups, pairs, strict=True):
+                cells[(key, group)] = (value, count)
+                known = keys.get(key)
+                keys[key] = (
+                    (value, count) if known is None else (known[0] + value, known[1] + count)
+                )
+                if group is not None:
+                    groups.setdefault(key, set()).add(group)
+                if key.startswith(scope):
+                    known = sums.get(None)
+                    sums[None] = (
+                        (value, count) if known is None else (known[0] + value, known[1] + count)
+                    )
+                    if group is not None:
+                        known = sums.get(group)
+                        sums[group] = (
+                            (value, count)
+                            if known is None
+                            else (known[0] + value, known[1] + count)
+                        )
+                        groups.setdefault(scope, set()).add(group)
+        self.cells = cells
+        self.keys = keys
+        self.groups = groups
+        self.scope = sums
 
 
-def _add(total: tuple[float, int] | None, value: float, count: int) -> tuple[float, int]:
-    return (value, count) if total is None else (total[0] + value, total[1] + count)
+_NOTHING: Final[tuple[float, int]] = (0.0, 0)
 
 
 @attrs.frozen
@@ -353,6 +394,32 @@ def _measure_value(ctx: _Context, found: _Lookup, key: str, group: str | None) -
     if measure.aggregate is Aggregate.AVERAGE:
         return None if count == 0 else total / count
     return total
+
+
+def _column(ctx: _Context, found: _Lookup, keys: Sequence[str]) -> list[float | None]:
+    """:func:`_measure_value` for the whole units ``keys`` (no breakdown group) at once: the
+    scope unit's first, then the breakdown units' (all of one key length)."""
+    measure = found.measure
+    if measure is None:
+        return [None] * len(keys)
+    if not keys:
+        return []
+    first, rest = keys[0], keys[1:]
+    if found.by_level is None:  # count_distinct: each level from its own query
+        top = found.distinct[(len(first), False)].cells.get((first, None))
+        out: list[float | None] = [0.0 if top is None else float(top[0])]
+        if rest:
+            below = found.distinct[(len(rest[0]), False)].cells.get
+            no_group: Iterable[str | None] = repeat(None)
+            cells = map(below, zip(rest, no_group, strict=False))
+            out += [0.0 if cell is None else float(cell[0]) for cell in cells]
+        return out
+    index = found.by_level
+    head = (index.scope.get(None) if len(first) < ctx.by_len else index.keys.get(first)) or _NOTHING
+    pairs = [head, *map(index.keys.get, rest, repeat(_NOTHING))]
+    if measure.aggregate is Aggregate.AVERAGE:
+        return [None if count == 0 else total / count for total, count in pairs]
+    return list(map(float, map(itemgetter(0), pairs)))
 
 
 class IndicatorContext(Protocol):
@@ -509,23 +576,23 @@ def _compute_one(uow: IndicatorContext, request: IndicatorRequest) -> ResultTabl
     if request.mode is HierarchyMode.MAPPED:
         changes = Hierarchy((), uow.units.changes())
         remap = _remap(changes, request.hierarchy_date, scope.code.short)
-    listed: tuple[Unit, ...] = ()
-    if request.by is not None:
-        listed = tuple(
-            uow.units.list(within=scope.code, level=request.by, as_of=request.hierarchy_date)
-        )
-    ctx = _Context(request, indicators, scope, listed, remap)
+    listed, above = _listed(uow, session, scope, request.by, request.hierarchy_date)
+    ctx = _Context(request, indicators, scope, listed, remap, above)
     queries = plan(ctx)
-    answers = session.aggregate(queries)
+    answers = (
+        session.aggregate_columns(queries)
+        if isinstance(session, AggregatingColumns)
+        else [AggregateColumns.of(rows) for rows in session.aggregate(queries)]
+    )
     results = dict(zip(queries, answers, strict=True))
-    rows = _assemble(uow, ctx, results)
+    columns = _assemble(uow, ctx, results)
     period = request.period
     level = request.by
     notes = [
         f"口径 {request.mode.label_zh} / {request.mode.label_en}",
     ]
-    return ResultTable(
-        rows,
+    return ResultTable._trusted_columns(
+        columns,
         TableMetadata(
             title_zh=f"{scope.name} {period.label_zh} 民族工作指标",
             title_en=f"Ethnic-affairs indicators, {scope.name}, {period.label_en}",
@@ -541,85 +608,193 @@ def _compute_one(uow: IndicatorContext, request: IndicatorRequest) -> ResultTabl
     )
 
 
-def _names(uow: IndicatorContext, ctx: _Context, codes: Collection[DivisionCode]) -> dict[str, str]:
-    """The row label of each breakdown code: the unit's name on the hierarchy date, marked 本级
-    (own level) for a unit above the breakdown level. Units of the breakdown level are already
-    listed; the others are read one query per level, and only a code no longer valid on that
+def _listed(
+    uow: IndicatorContext, session: Aggregating, scope: Unit, by: Level | None, day: date
+) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...] | None]:
+    """``(code, name)`` of the breakdown level's units valid on ``day`` and, if the store lists
+    units as plain rows (:class:`~minzu_core.indicators.query.ListingUnits`), of the units
+    between the scope and that level too, all in one read; otherwise those are ``None`` (read
+    by :func:`_names` if some row needs them)."""
+    if by is None:
+        return (), None
+    if isinstance(session, ListingUnits):
+        levels = [lv for lv in Level if scope.level.depth < lv.depth <= by.depth]
+        listed: list[tuple[str, str]] = []
+        above: list[tuple[str, str]] = []
+        wanted = by.value
+        for code, name, level in session.indicator_units(scope.code.short, levels, day):
+            (listed if level == wanted else above).append((code, name))
+        return tuple(listed), tuple(above)
+    units = uow.units.list(within=scope.code, level=by, as_of=day)
+    return tuple((u.code.value, u.name) for u in units), None
+
+
+def _level_of(value: str) -> Level:
+    """The level of a 12-digit code (:attr:`DivisionCode.level` without building one)."""
+    if value[9:] != "000":
+        return Level.VILLAGE
+    if value[6:9] != "000":
+        return Level.TOWNSHIP
+    if value[4:6] != "00":
+        return Level.COUNTY
+    if value[2:4] != "00":
+        return Level.PREFECTURE
+    return Level.PROVINCE
+
+
+def _names(uow: IndicatorContext, ctx: _Context, codes: Collection[str]) -> dict[str, str]:
+    """The row label of each breakdown code (12 digits): the unit's name on the hierarchy date,
+    marked 本级 (own level) for a unit above the breakdown level. Units of the breakdown level
+    are already listed, and so are those above it if the store listed them in the same read;
+    otherwise the others are read one query per level. Only a code no longer valid on that
     date (an abolished unit with data) is looked up on its own."""
     by = ctx.request.by
     day = ctx.request.hierarchy_date
-    known = {u.code.value: u.name for u in ctx.listed}
-    wanted = [code for code in codes if code.value not in known]
-    for level in sorted({code.level for code in wanted}, key=lambda lv: lv.depth):
-        for listed in uow.units.list(within=ctx.scope.code, level=level, as_of=day):
-            known[listed.code.value] = listed.name
+    known = dict(ctx.listed)
+    wanted = [code for code in codes if code not in known]
+    if wanted and ctx.above is not None:
+        known.update(ctx.above)
+    elif wanted:
+        levels = {_level_of(code) for code in wanted}
+        for level in sorted(levels, key=lambda lv: lv.depth):
+            for listed in uow.units.list(within=ctx.scope.code, level=level, as_of=day):
+                known[listed.code.value] = listed.name
     names: dict[str, str] = {}
     for code in codes:
-        name = known.get(code.value)
+        name = known.get(code)
         if name is None:
-            unit = _find_unit(uow, code, day)
-            name = unit.name if unit is not None else f"未知单位 unknown unit {code.short}"
-        if by is not None and code.level.depth < by.depth:
+            unit = _find_unit(uow, DivisionCode(code), day)
+            short = code[: _level_of(code).digits]
+            name = unit.name if unit is not None else f"未知单位 unknown unit {short}"
+        if by is not None and _level_of(code).depth < by.depth:
             name = f"{name} ({OWN_LEVEL_ZH} {OWN_LEVEL_EN})"
-        names[code.value] = name
+        names[code] = name
     return names
 
 
-def _keys(ctx: _Context, results: Mapping[AggregateQuery, list[AggregateRow]]) -> list[str]:
+def _keys(ctx: _Context, totals: Mapping[AggregateQuery, _Totals]) -> list[str]:
     """The breakdown keys: units of the level valid on the hierarchy date, and keys with rows."""
     by = ctx.request.by
     if by is None:
         return []
     prefix = ctx.scope.code.short
-    keys = {u.code.value[: by.digits] for u in ctx.listed if u.code.value.startswith(prefix)}
-    for query, rows in results.items():
+    keys = {code[: by.digits] for code, _ in ctx.listed}
+    for query, index in totals.items():
         if query.key_length == by.digits:
-            keys.update(r.key for r in rows if r.key.startswith(prefix))
-    return sorted(keys)
+            keys.update(index.keys)
+    return sorted(key for key in keys if key.startswith(prefix))
+
+
+#: The result columns the engine fills (the comparison columns stay empty).
+_FILLED: Final = (
+    "indicator_id",
+    "indicator_name_zh",
+    "indicator_name_en",
+    "unit_code",
+    "unit_name",
+    "period",
+    "breakdown",
+    "value",
+    "numerator",
+    "denominator",
+    "status",
+    "reason_zh",
+    "reason_en",
+    "decimals",
+)
+_EMPTY: Final = (
+    "previous_value",
+    "previous_change",
+    "previous_change_pct",
+    "last_year_value",
+    "last_year_change",
+    "last_year_change_pct",
+)
+_REASON_ZH: Final = {status.value: status.reason_zh for status in Status}
+_REASON_EN: Final = {status.value: status.reason_en for status in Status}
 
 
 def _assemble(
-    uow: IndicatorContext, ctx: _Context, results: Mapping[AggregateQuery, list[AggregateRow]]
-) -> list[ResultRow]:
+    uow: IndicatorContext, ctx: _Context, results: Mapping[AggregateQuery, AggregateColumns]
+) -> dict[str, list[Any]]:
+    """The result columns: per indicator, the scope unit's row and one per breakdown unit (and
+    one per breakdown group of each), ratios computed a column at a time."""
     period = ctx.request.period.label
     scope_key = ctx.scope.code.short
+    scope_code = ctx.scope.code.value
     totals = {query: _Totals(rows, scope_key) for query, rows in results.items()}
-    units: list[tuple[str, str, str]] = [(scope_key, ctx.scope.code.value, ctx.scope.name)]
     codes = {
-        key: code
-        for key in _keys(ctx, results)
-        if (code := DivisionCode(key.ljust(12, "0"))) != ctx.scope.code
+        key: code for key in _keys(ctx, totals) if (code := key.ljust(12, "0")) != scope_code
     }  # facts at the scope unit itself are in its total only
-    names = _names(uow, ctx, codes.values())
-    for key, code in codes.items():
-        units.append((key, code.value, names[code.value]))
-    out: list[ResultRow] = []
+    names = _names(uow, ctx, list(codes.values()))
+    keys = [scope_key, *codes]
+    unit_codes = [scope_code, *codes.values()]
+    unit_names = [ctx.scope.name, *(names[code] for code in codes.values())]
+    columns: dict[str, list[Any]] = {key: [] for key in (*_FILLED, *_EMPTY)}
     for indicator in ctx.indicators:
         numerator = _lookup(ctx, indicator, indicator.numerator, totals)
         denominator = _lookup(ctx, indicator, indicator.denominator, totals)
-        grouped = [
-            f.by_level
-            for f in (numerator, denominator)
-            if indicator.breakdown is not None and f.by_level is not None
-        ] + [
-            f.distinct[(ctx.by_len, True)]
-            for f in (numerator, denominator)
-            if indicator.breakdown is not None and f.distinct
-        ]
-        for key, code_value, name in units:
-            groups: set[str] = set()
-            for index in grouped:
-                groups.update(index.groups.get(key, ()))
-            for group in (None, *sorted(groups)):
-                out.append(
-                    ResultRow._trusted(
-                        indicator,
-                        code_value,
-                        name,
-                        period,
-                        _measure_value(ctx, numerator, key, group),
-                        _measure_value(ctx, denominator, key, group),
-                        group,
-                    )
-                )
-    return out
+        if indicator.breakdown is None:
+            nums = _column(ctx, numerator, keys)
+            dens = None if indicator.denominator is None else _column(ctx, denominator, keys)
+            codes_out, names_out = unit_codes, unit_names
+            groups_out: list[str | None] = [None] * len(keys)
+        else:
+            nums, dens_list, codes_out, names_out, groups_out = _grouped(
+                ctx, indicator, numerator, denominator, keys, unit_codes, unit_names
+            )
+            dens = None if indicator.denominator is None else dens_list
+        values, statuses = _ratios(nums, dens, indicator.factor, indicator.decimals)
+        n = len(nums)
+        columns["indicator_id"] += [indicator.id] * n
+        columns["indicator_name_zh"] += [indicator.name_zh] * n
+        columns["indicator_name_en"] += [indicator.name_en] * n
+        columns["unit_code"] += codes_out
+        columns["unit_name"] += names_out
+        columns["period"] += [period] * n
+        columns["breakdown"] += groups_out
+        columns["value"] += values
+        columns["numerator"] += nums
+        columns["denominator"] += [None] * n if dens is None else dens
+        columns["status"] += statuses
+        columns["reason_zh"] += map(_REASON_ZH.__getitem__, statuses)
+        columns["reason_en"] += map(_REASON_EN.__getitem__, statuses)
+        columns["decimals"] += [indicator.decimals] * n
+    total = len(columns["indicator_id"])
+    for key in _EMPTY:
+        columns[key] = [None] * total
+    return columns
+
+
+def _grouped(
+    ctx: _Context,
+    indicator: Indicator,
+    numerator: _Lookup,
+    denominator: _Lookup,
+    keys: Sequence[str],
+    unit_codes: Sequence[str],
+    unit_names: Sequence[str],
+) -> tuple[list[float | None], list[float | None], list[str], list[str], list[str | None]]:
+    """The rows of an indicator with a breakdown attribute: per unit, the whole unit, then each
+    of its breakdown groups in order."""
+    grouped = [f.by_level for f in (numerator, denominator) if f.by_level is not None] + [
+        f.distinct[(ctx.by_len, True)] for f in (numerator, denominator) if f.distinct
+    ]
+    nums: list[float | None] = []
+    dens: list[float | None] = []
+    codes: list[str] = []
+    names: list[str] = []
+    groups_out: list[str | None] = []
+    for key, code, name in zip(keys, unit_codes, unit_names, strict=True):
+        groups: set[str] = set()
+        for index in grouped:
+            groups.update(index.groups.get(key, ()))
+        for group in (None, *sorted(groups)):
+            num = _measure_value(ctx, numerator, key, group)
+            den = _measure_value(ctx, denominator, key, group)
+            nums.append(None if num is None else float(num))
+            dens.append(None if den is None else float(den))
+            codes.append(code)
+            names.append(name)
+            groups_out.append(group)
+    return nums, dens, codes, names, groups_out

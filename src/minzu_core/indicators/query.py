@@ -29,9 +29,18 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
+from minzu_core.codes.divisions import Level
 from minzu_core.indicators.definitions import Measure
 
-__all__ = ["AggregateQuery", "AggregateRow", "Aggregating", "group_key"]
+__all__ = [
+    "AggregateColumns",
+    "AggregateQuery",
+    "AggregateRow",
+    "Aggregating",
+    "AggregatingColumns",
+    "ListingUnits",
+    "group_key",
+]
 
 
 @attrs.frozen
@@ -86,6 +95,43 @@ class AggregateRow:
     count: int
 
 
+@attrs.frozen
+class AggregateColumns:
+    """One query's answer column by column: what a list of :class:`AggregateRow` says, without
+    an object per group (the four sequences have one entry per group, in the rows' order).
+
+    Attributes:
+        keys: the groups' keys.
+        groups: their breakdown groups (``None`` entries without a breakdown).
+        values: their values (floats).
+        counts: their counts (ints).
+    """
+
+    keys: Sequence[str]
+    groups: Sequence[str | None]
+    values: Sequence[float]
+    counts: Sequence[int]
+
+    @classmethod
+    def of(cls, rows: Sequence[AggregateRow]) -> AggregateColumns:
+        """The columns of ``rows``."""
+        return cls(
+            [r.key for r in rows],
+            [r.group for r in rows],
+            [r.value for r in rows],
+            [r.count for r in rows],
+        )
+
+    def rows(self) -> list[AggregateRow]:
+        """The answer as :class:`AggregateRow` objects."""
+        return [
+            AggregateRow(key, group, value, count)
+            for key, group, value, count in zip(
+                self.keys, self.groups, self.values, self.counts, strict=True
+            )
+        ]
+
+
 def group_key(code: str, key_length: int, remap: Sequence[tuple[str, str]] = ()) -> str:
     """The grouping key of a unit code (see the module docstring)."""
     for prefix, target in remap:
@@ -105,4 +151,30 @@ class Aggregating(Protocol):
     def aggregate(self, queries: Sequence[AggregateQuery]) -> list[list[AggregateRow]]:
         """The rows of each query, in order (a SQL store runs the queries that read the same
         rows as one statement)."""
+        ...
+
+
+@runtime_checkable
+class ListingUnits(Protocol):
+    """What a store session may offer the engine as well (optional): the units it lists, as
+    plain rows. The engine then reads the breakdown's units and those above it once per call,
+    without building :class:`~minzu_core.hierarchy.Unit` objects; a session without it is read
+    through ``uow.units``."""
+
+    def indicator_units(
+        self, prefix: str, levels: Sequence[Level], as_of: date
+    ) -> list[tuple[str, str, str]]:
+        """``(code, name, level value)`` of every unit whose code starts with ``prefix``, at one
+        of ``levels`` and valid on ``as_of``, ordered by code (as
+        ``uow.units.list(within=…, level=…, as_of=as_of)`` lists them)."""
+        ...
+
+
+@runtime_checkable
+class AggregatingColumns(Protocol):
+    """What a store session may offer the engine instead of ``aggregate`` (optional): the same
+    answers as :class:`AggregateColumns`, so that a large answer costs no object per group."""
+
+    def aggregate_columns(self, queries: Sequence[AggregateQuery]) -> list[AggregateColumns]:
+        """The answer of each query, in order: what ``aggregate`` returns, column by column."""
         ...

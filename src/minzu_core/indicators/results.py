@@ -67,10 +67,11 @@ import io
 import json
 import math
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
+from itertools import repeat
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Final, Literal
+from typing import IO, TYPE_CHECKING, Any, Final, Literal, cast
 
 import attrs
 
@@ -286,6 +287,141 @@ def ratio(
         ctx.prec = 60
         quotient = scaled / _dec(denominator)
     return _quantize(quotient, decimals), Status.OK
+
+
+# Whole numbers below these bounds take the exact integer path of :func:`_ratios`: the
+# quotient of two such numbers never has a run of 16 equal digits after the rounding digit, so
+# dividing at 60 significant digits and rounding (what :func:`ratio` does) and rounding the
+# exact fraction (what the integer path does) agree.
+_WHOLE_LIMIT: Final = 2**53
+_SCALED_LIMIT: Final = 10**18
+_DENOMINATOR_LIMIT: Final = 10**15
+
+
+def _counts_below(column: Sequence[Any], limit: int) -> bool:
+    """Whether every entry is a whole float, ``+0.0`` or above and below ``limit`` (C-level
+    loops: a ``None``, an ``int`` or a ``bool`` makes ``float.is_integer`` raise ``TypeError``;
+    ``-0.0`` has a negative sign, which ``ratio`` keeps)."""
+    try:
+        return not column or (
+            all(map(float.is_integer, column))
+            and min(map(math.copysign, repeat(1.0), column)) > 0
+            and max(column) < limit
+        )
+    except TypeError:
+        return False
+
+
+def _ratios(
+    numerators: Sequence[float | None],
+    denominators: Sequence[float | None] | None,
+    factor: float,
+    decimals: int,
+) -> tuple[list[float | None], list[str]]:
+    """:func:`ratio` over columns: the values and the status texts, exactly what ``ratio``
+    gives row by row (``denominators`` ``None``: an indicator without a denominator).
+
+    Counts — whole, non-negative numbers — are divided and rounded half up in integer
+    arithmetic: ``(2·n·factor·10^d + m) // (2·m)`` is ``n·factor ÷ m`` rounded half up to ``d``
+    places, and dividing that int by ``10^d`` is correctly rounded, as is ``float`` of the
+    quantised ``Decimal``. A column of counts takes that path as a whole; otherwise each entry
+    does if it can, and the rest (fractions, NaN, negatives, huge values) go through ``ratio``
+    itself.
+    """
+    whole_factor = (
+        isinstance(factor, int | float)
+        and not isinstance(factor, bool)
+        and math.isfinite(factor)
+        and float(factor).is_integer()
+        and 0 <= factor < _WHOLE_LIMIT
+    )
+    ok, no_denominator = Status.OK.value, Status.NO_DENOMINATOR.value
+    if (
+        whole_factor
+        and denominators is None
+        and factor == 1
+        and _counts_below(numerators, _WHOLE_LIMIT)
+    ):  # whole counts: the value is the count
+        return list(numerators), [ok] * len(numerators)
+    scale = int(factor) * 10**decimals if whole_factor else 0
+    power = 10**decimals
+    if (
+        whole_factor
+        and denominators is not None
+        and _counts_below(numerators, _SCALED_LIMIT // max(int(factor), 1))
+        and _counts_below(denominators, _DENOMINATOR_LIMIT)
+    ):
+        counted, counting = (
+            cast("Sequence[float]", numerators),
+            cast("Sequence[float]", denominators),
+        )
+        tops = [int(n) * scale * 2 for n in counted]
+        bottoms = list(map(int, counting))
+        return (
+            [
+                (top + bottom) // (2 * bottom) / power if bottom else None
+                for top, bottom in zip(tops, bottoms, strict=True)
+            ],
+            [ok if bottom else no_denominator for bottom in bottoms],
+        )
+    return _ratios_each(numerators, denominators, factor, decimals, whole_factor)
+
+
+def _ratios_each(
+    numerators: Sequence[float | None],
+    denominators: Sequence[float | None] | None,
+    factor: float,
+    decimals: int,
+    whole_factor: bool,
+) -> tuple[list[float | None], list[str]]:
+    """:func:`_ratios` entry by entry (a column that is not all counts)."""
+    values: list[float | None] = []
+    statuses: list[str] = []
+    add_value, add_status = values.append, statuses.append
+    ok, no_denominator = Status.OK.value, Status.NO_DENOMINATOR.value
+    if denominators is None:
+        for numerator in numerators:
+            if (
+                whole_factor
+                and type(numerator) is float
+                and numerator.is_integer()
+                and 0 <= numerator < _WHOLE_LIMIT
+                and math.copysign(1.0, numerator) > 0
+            ):
+                add_value(float(int(numerator) * int(factor)))
+                add_status(ok)
+                continue
+            value, status = ratio(numerator, None, factor, decimals, has_denominator=False)
+            add_value(value)
+            add_status(status.value)
+        return values, statuses
+    scale = int(factor) * 10**decimals if whole_factor else 0
+    power = 10**decimals
+    for numerator, denominator in zip(numerators, denominators, strict=True):
+        if (
+            whole_factor
+            and type(numerator) is float
+            and type(denominator) is float
+            and numerator.is_integer()
+            and denominator.is_integer()
+            and 0 <= numerator < _WHOLE_LIMIT
+            and 0 <= denominator < _DENOMINATOR_LIMIT
+            and math.copysign(1.0, numerator) > 0
+        ):
+            if denominator == 0:
+                add_value(None)
+                add_status(no_denominator)
+                continue
+            scaled = int(numerator) * scale
+            if scaled < _SCALED_LIMIT * power:
+                whole = int(denominator)
+                add_value((2 * scaled + whole) // (2 * whole) / power)
+                add_status(ok)
+                continue
+        value, status = ratio(numerator, denominator, factor, decimals, has_denominator=True)
+        add_value(value)
+        add_status(status.value)
+    return values, statuses
 
 
 def _change(
@@ -701,18 +837,77 @@ def _markdown_cell(text: str) -> str:
     return " ".join(text.replace("|", "\\|").splitlines())
 
 
+#: The row attributes in declaration order (what :func:`_rows_of` sets).
+_ROW_FIELDS: Final = tuple(a.name for a in attrs.fields(ResultRow))
+_STATUS_OF: Final = {status.value: status for status in Status}
+
+
+def _rows_of(columns: Mapping[str, list[Any]]) -> tuple[ResultRow, ...]:
+    """The rows of trusted columns (canonical values, status as text), built without the
+    converters or the uniqueness check."""
+    new, setter = object.__new__, object.__setattr__
+    statuses = [_STATUS_OF[text] for text in columns["status"]]
+    names = _ROW_FIELDS
+    rows = []
+    for values in zip(*(statuses if n == "status" else columns[n] for n in names), strict=True):
+        row = new(ResultRow)
+        for name, item in zip(names, values, strict=True):
+            setter(row, name, item)
+        rows.append(row)
+    return tuple(rows)
+
+
+def _columns_of(rows: tuple[ResultRow, ...]) -> dict[str, list[Any]]:
+    """The columns of ``rows`` (status as text), in :data:`COLUMNS` order."""
+    columns = {key: [getattr(row, key) for row in rows] for key in _KEYS}
+    columns["status"] = [status.value for status in columns["status"]]
+    return columns
+
+
 @attrs.frozen
 class ResultTable:
     """A table of results (指标结果表): rows plus :class:`TableMetadata`.
 
     Rows are unique by ``(indicator_id, unit_code, breakdown, period)`` and keep their order.
     Every export has the columns of :data:`COLUMNS` in that order.
+
+    A table the engine computes is kept column by column: :meth:`to_columns` and
+    :meth:`to_pandas` read the columns directly, and the :class:`ResultRow` objects of
+    ``rows`` are built the first time ``rows`` is read.
     """
 
     rows: tuple[ResultRow, ...] = attrs.field(default=(), converter=_rows)
     metadata: TableMetadata = attrs.field(factory=TableMetadata)
+    # The columns (status as text), when the table was built from them; ``None`` otherwise.
+    _columns: dict[str, list[Any]] | None = attrs.field(
+        default=None, init=False, eq=False, hash=False, repr=False
+    )
+
+    @classmethod
+    def _trusted_columns(
+        cls, columns: Mapping[str, list[Any]], metadata: TableMetadata
+    ) -> ResultTable:
+        """A table of columns already canonical and unique by key (the engine's: one list per
+        :data:`COLUMNS` key, all of one length, the status as text), built without
+        validation; ``rows`` is built when first read."""
+        table = object.__new__(cls)
+        object.__setattr__(table, "metadata", metadata)
+        object.__setattr__(table, "_columns", {key: columns[key] for key in _KEYS})
+        return table
+
+    if not TYPE_CHECKING:  # hidden from mypy, so that other attribute names stay checked
+
+        def __getattr__(self, name: str) -> Any:
+            # Only reached for a slot not yet set: the rows of a table built from columns.
+            if name == "rows":
+                rows = _rows_of(object.__getattribute__(self, "_columns"))
+                object.__setattr__(self, "rows", rows)
+                return rows
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __len__(self) -> int:
+        if self._columns is not None:
+            return len(self._columns["indicator_id"])
         return len(self.rows)
 
     def __iter__(self) -> Iterator[ResultRow]:
@@ -753,17 +948,36 @@ class ResultTable:
     @property
     def periods(self) -> tuple[str, ...]:
         """The distinct periods, in order of appearance."""
+        if self._columns is not None:
+            return tuple(dict.fromkeys(self._columns["period"]))
         return tuple(dict.fromkeys(row.period for row in self.rows))
 
     @property
     def indicator_ids(self) -> tuple[str, ...]:
         """The distinct indicator ids, in order of appearance."""
+        if self._columns is not None:
+            return tuple(dict.fromkeys(self._columns["indicator_id"]))
         return tuple(dict.fromkeys(row.indicator_id for row in self.rows))
 
     # -- exports ---------------------------------------------------------------------------------
     def to_records(self) -> list[dict[str, Any]]:
         """One dict per row, keys in :data:`COLUMNS` order (JSON-ready)."""
+        if self._columns is not None:
+            columns = self._columns
+            return [
+                dict(zip(_KEYS, values, strict=True))
+                for values in zip(*(columns[key] for key in _KEYS), strict=True)
+            ]
         return [row.to_dict() for row in self.rows]
+
+    def to_columns(self) -> dict[str, list[Any]]:
+        """The table column by column: ``{key: [one value per row]}`` for every key of
+        :data:`COLUMNS`, in that order, values as in :meth:`to_records` (the status as text).
+        A table the engine computed hands out copies of the lists it keeps, without a Python
+        loop per row."""
+        if self._columns is None:
+            return _columns_of(self.rows)
+        return {key: list(values) for key, values in self._columns.items()}
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document (see the module docstring) as Python data."""
@@ -831,7 +1045,10 @@ class ResultTable:
         :class:`MissingDependencyError` (code ``missing_dependency``).
         """
         pd = require_module("pandas", "pip install pandas", "导出 pandas 表", "to_pandas")
-        frame = pd.DataFrame.from_records(self.to_records(), columns=list(_KEYS))
+        if self._columns is not None:  # column lists, no Python loop per row
+            frame = pd.DataFrame(self._columns, columns=list(_KEYS))
+        else:
+            frame = pd.DataFrame.from_records(self.to_records(), columns=list(_KEYS))
         for key in (*_VALUE_KEYS, *_PCT_KEYS, *_COUNT_KEYS):
             frame[key] = frame[key].astype("float64")
         frame.attrs["metadata"] = converter.unstructure(self.metadata)
