@@ -8,8 +8,8 @@ It shows everything an adapter needs (see docs/adapters.md):
    — here through the memory store's ``dump``/``load``, which use it for every record kind;
 3. a factory ``(url, **options) -> backend`` to register under the ``minzu_core.stores``
    entry-point group (``jsonfile = "json_file_adapter:open_json_file_store"``);
-4. a test module that subclasses ``minzu_core.testing.StoreContract`` (tests/test_example_adapter.py
-   runs the whole contract suite against this file).
+4. a test module that subclasses ``minzu_core.testing.StoreContract``
+   (``tests/contract/test_example_adapter.py`` runs the whole contract suite against this file).
 
 Run: python examples/json_file_adapter.py
 """

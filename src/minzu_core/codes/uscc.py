@@ -19,7 +19,7 @@ with the authorities added since (外交 2, 司法行政 3, 文化 4, 旅游 6, 
 中央军委改革和编制办公室 A, 农业 N). python-stdnum's ``stdnum.cn.uscc`` requires the first 8
 characters to be digits and so rejects every valid code of a letter authority (``A``, ``N``,
 ``Y``); it checks neither the table nor the organisation code's check character. This module
-differs from it in exactly those three ways (see ``tests/test_codes_uscc.py``).
+differs from it in exactly those three ways (see ``tests/unit/test_codes_uscc.py``).
 
 Individual businesses (个体工商户) start with ``92``.
 """

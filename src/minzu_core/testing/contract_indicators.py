@@ -2,8 +2,8 @@
 
 Every store must answer the aggregate port (:class:`minzu_core.indicators.Aggregating`) with
 the semantics of :mod:`minzu_core.indicators.definitions`; these tests check the essentials on
-the contract's sample hierarchy. ``tests/test_indicator_check.py`` of the project checks every
-catalog indicator against a plain-Python evaluation on random data.
+the contract's sample hierarchy. ``tests/contract/test_indicator_check.py`` of the project checks
+every catalog indicator against a plain-Python evaluation on random data.
 """
 
 from __future__ import annotations

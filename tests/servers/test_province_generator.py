@@ -51,7 +51,7 @@ def _generate(path: Path | str, *, seed: int, workers: int) -> Any:
 
 
 ACTOR = Actor.system("test")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load_baselines() -> ModuleType:

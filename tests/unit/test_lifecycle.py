@@ -25,7 +25,7 @@ from minzu_core.services import (
     WorkingDays,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2019, 3, 4, 9, 0, tzinfo=CST)  # a Monday
 WINDOW = ServiceWindow(
     unit_code="360103009",

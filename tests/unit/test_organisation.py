@@ -52,7 +52,7 @@ from minzu_core.organisation import (
 )
 from minzu_core.serialization import structure, unstructure
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "responsibility_network.py"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "responsibility_network.py"
 TOWNSHIP = "360103001"
 COMMUNITY = "360103001001"
 

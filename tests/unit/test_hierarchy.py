@@ -24,7 +24,7 @@ from minzu_core.hierarchy import (
     read_nbs_csv,
 )
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "divisions"
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "divisions"
 D2019, D2023 = date(2019, 10, 31), date(2023, 10, 31)
 
 

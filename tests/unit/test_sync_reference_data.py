@@ -9,8 +9,8 @@ from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "sync_reference_data.py"
-PACKAGE_DATA = Path(__file__).resolve().parents[1] / "src" / "minzu_core" / "data"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "sync_reference_data.py"
+PACKAGE_DATA = Path(__file__).resolve().parents[2] / "src" / "minzu_core" / "data"
 
 
 def _script() -> ModuleType:

@@ -38,7 +38,7 @@ from minzu_core.indicators.engine import _Context, plan
 from minzu_core.ledger import Person, Residence
 from minzu_core.store import Store
 
-CATALOG_FILE = Path(__file__).parent / "data" / "catalog.json"
+CATALOG_FILE = Path(__file__).parents[1] / "data" / "catalog.json"
 NOW = datetime(2020, 6, 30, 9, 0, tzinfo=CST)
 ADMIN = Actor.system("engine-test")
 REASON = "测试 test"

@@ -17,7 +17,7 @@ from minzu_core.codes.ethnicity import (
 )
 from minzu_core.errors import ValidationError
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "ethnic-groups.csv"
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "ethnic-groups.csv"
 
 
 def test_all_groups() -> None:

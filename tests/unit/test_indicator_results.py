@@ -35,7 +35,7 @@ from minzu_core.indicators import (
     with_comparisons,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEYS = [key for key, _, _ in COLUMNS]
 
 

@@ -12,7 +12,7 @@ import pytest
 from minzu_core.store import StoreBackend
 from minzu_core.testing import StoreContract
 
-_PATH = Path(__file__).resolve().parent.parent / "examples" / "json_file_adapter.py"
+_PATH = Path(__file__).resolve().parents[2] / "examples" / "json_file_adapter.py"
 _spec = importlib.util.spec_from_file_location("json_file_adapter", _PATH)
 assert _spec is not None and _spec.loader is not None
 json_file_adapter = importlib.util.module_from_spec(_spec)

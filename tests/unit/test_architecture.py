@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = {
     "minzu_core": ROOT / "src" / "minzu_core",
     "minzu_adapters": ROOT / "adapters" / "minzu_adapters",
