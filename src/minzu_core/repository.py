@@ -20,6 +20,7 @@ index, version-checked.
 from __future__ import annotations
 
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Generic, Protocol, Self, TypeAlias, TypeVar, cast
@@ -308,7 +309,7 @@ class CaseRecord(Protocol):
 K = TypeVar("K", bound=CaseRecord)
 
 
-class CaseRepository(Repository[S], Generic[S, K]):
+class CaseRepository(Repository[S], Generic[S, K], ABC):
     """The base of the repositories of cases (service requests, disputes).
 
     A subclass names its case (:attr:`ENTITY` for the history, :attr:`LABEL`, the id field
@@ -327,21 +328,21 @@ class CaseRepository(Repository[S], Generic[S, K]):
     NOT_FOUND: str
 
     # -- what a subclass gives -----------------------------------------------------------------
+    @abstractmethod
     def _load(self, case_id: uuid.UUID) -> K | None:
         """The stored case (no scope check)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _store_new(self, case: K) -> None:
         """Insert a new case with its index."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _store_changed(self, case: K, expected_version: int) -> None:
         """Replace a case (stored at ``expected_version``) with its index."""
-        raise NotImplementedError
 
+    @abstractmethod
     def _visible(self, case: K) -> K:
         """The case as the actor may see it; ``PermissionDeniedError`` outside the scope."""
-        raise NotImplementedError
 
     def _before_act(self, current: K, action: str, data: dict[str, Any]) -> None:
         """Check the actor may take ``action`` and complete its ``data`` (e.g. a time limit)."""

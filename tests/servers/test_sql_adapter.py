@@ -38,8 +38,9 @@ from minzu_core.ledger import (
     Residence,
     ResidenceStatus,
 )
+from minzu_core.privacy import Actor
 from minzu_core.serialization import unstructure
-from minzu_core.store import StoreBackend, StoreSession
+from minzu_core.store import StoreBackend, StoreSession, open_store
 from minzu_core.testing.samples import SAMPLE_UNITS, sample_person
 
 
@@ -93,6 +94,31 @@ def test_fits_the_ports(backend: SqlBackend) -> None:
     session.close()
     assert backend.url == "sqlite://"
     assert backend.engine.hide_parameters
+
+
+def test_bound_parameters_never_reach_logs_or_errors(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``hide_parameters`` stays on even when the caller asks otherwise, and with echo and the
+    SQLAlchemy logger at DEBUG no ID number, phone or name of a stored person is logged."""
+    import logging
+
+    store = open_store(f"sqlite:///{tmp_path / 'p.db'}", hide_parameters=False, echo=True)
+    assert store.backend.engine.hide_parameters  # type: ignore[attr-defined]
+    person = sample_person()
+    with (
+        caplog.at_level(logging.DEBUG, logger="sqlalchemy"),
+        store.unit_of_work(Actor.system("t")) as uow,
+    ):
+        uow.units.add_many([Unit.create(c, n) for c, n in SAMPLE_UNITS], reason="r")
+        uow.people.add(person, reason="登记")
+        uow.commit()
+    store.close()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "INSERT INTO" in logged  # the statements were logged …
+    assert person.id_number is not None and person.phone is not None
+    for secret in (person.id_number, person.phone, person.name):  # … their parameters not
+        assert secret not in logged
 
 
 def test_memory_url_isolates_sessions(backend: SqlBackend) -> None:

@@ -181,8 +181,9 @@ def create_store_engine(
 
     ``sqlite://`` (or ``sqlite:///:memory:``) becomes a private temporary database file, in a
     new directory readable only by the current user, because SQLite's ``:memory:`` databases
-    cannot give isolated transactions to several connections. ``hide_parameters`` defaults to
-    ``True``; server engines get :func:`_server_engine_options`. A malformed URL raises
+    cannot give isolated transactions to several connections. ``hide_parameters`` is always
+    ``True`` (bound parameters carry personal data); server engines get
+    :func:`_server_engine_options`. A malformed URL raises
     ``UnknownStoreError(code="malformed_store_url")``; an unknown dialect or driver raises
     SQLAlchemy's ``ArgumentError``/``ImportError``.
     """
@@ -199,7 +200,9 @@ def create_store_engine(
     if is_sqlite and sa_url.database in (None, "", ":memory:"):
         temp_dir = tempfile.mkdtemp(prefix="minzu-sqlite-")
         sa_url = sa_url.set(database=os.path.join(temp_dir, "store.db"))
-    engine_options.setdefault("hide_parameters", True)
+    # Bound parameters carry personal data (names, ID numbers, phones): never in a log line or
+    # an error, even with echo or DEBUG logging, whatever the caller passed.
+    engine_options["hide_parameters"] = True
     if not is_sqlite:
         _server_engine_options(engine_options)
     try:

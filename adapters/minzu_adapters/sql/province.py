@@ -1063,7 +1063,7 @@ def generate_province(
     _check_formats(generator.t.tables.all())
     if requests and not generator.request_weights[-1]:
         raise ValueError("no township has both a service window and persons")
-    engine = create_engine(f"sqlite:///{path}")
+    engine = create_engine(f"sqlite:///{path}", hide_parameters=True)
     try:
         create_schema(engine, prefix=prefix)
     finally:

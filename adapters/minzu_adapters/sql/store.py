@@ -186,8 +186,9 @@ def open_sql_store(
             databases on network file systems.
         sqlite_busy_timeout: seconds an SQLite connection waits for a lock before the write is
             refused as a conflict.
-        engine_options: passed to :func:`sqlalchemy.create_engine` (``hide_parameters``
-            defaults to ``True`` so that logs and error texts never show personal data; on
+        engine_options: passed to :func:`sqlalchemy.create_engine` (``hide_parameters`` is
+            always ``True``, whatever is passed, so that logs and error texts never show
+            personal data; on
             PostgreSQL and MySQL/MariaDB ``isolation_level`` defaults to ``"READ COMMITTED"``
             and ``pool_pre_ping`` to ``True``, and ``"AUTOCOMMIT"`` is refused).
     """
