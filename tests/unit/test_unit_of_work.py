@@ -244,3 +244,19 @@ def test_case_actions_cannot_be_dated_in_the_future(store: Store) -> None:
         with pytest.raises(ValidationError) as caught:
             uow.disputes.act(dispute, "accept", at=now + timedelta(hours=1))
         assert caught.value.code == "event_in_future"
+
+
+def test_lookup_by_id_number_judges_the_birth_date_by_the_store_clock() -> None:
+    """A number born after the store's today is refused, even if the system clock is later."""
+    from minzu_core.codes import make_resident_id
+
+    store = open_store("memory://", clock=FixedClock(datetime(2019, 12, 16, 9, tzinfo=CST)))
+    born_2020 = make_resident_id("360103", date(2020, 5, 1), 12)
+    born_2018 = make_resident_id("360103", date(2018, 5, 1), 12)
+    with store.unit_of_work(Actor.system("t")) as uow:
+        assert uow.people.find_by_id_number(born_2018) is None
+        with pytest.raises(ValidationError) as raised:
+            uow.people.find_by_id_number(born_2020)
+    assert raised.value.code == "invalid_resident_id" and raised.value.field == "id_number"
+    assert raised.value.details == {"reason": "birth_date_in_future"}
+    store.close()

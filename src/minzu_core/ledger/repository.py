@@ -66,8 +66,9 @@ class PersonRepository(Repository[_Storage]):
         return self._found(self.find(person_id), _PERSON, "person_not_found", "id")
 
     def find_by_id_number(self, id_number: str) -> Person | None:
-        """The active record holding this ID number, or ``None``."""
-        number = parse_resident_id(id_number).number
+        """The active record holding this ID number, or ``None``. The number is judged on the
+        store's clock: one whose birth date is after today is ``birth_date_in_future``."""
+        number = parse_resident_id(id_number, today=self._uow.today()).number
         person = self._s.find_active_by_id_number(number)
         if person is not None:
             self._require_visible(person)
