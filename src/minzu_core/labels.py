@@ -1,4 +1,14 @@
-"""Enums with Chinese and English labels (中英文标签枚举)."""
+"""Enums with Chinese and English labels (中英文标签枚举).
+
+Every vocabulary of the library is a :class:`LabelledEnum`; each member is declared with its
+value and both labels on one line::
+
+    class Severity(Graded):
+        ORDINARY = "ordinary", "一般", "ordinary"
+        MAJOR = "major", "较大", "major"
+
+and every vocabulary is read by the one rule of :meth:`LabelledEnum.parse`.
+"""
 
 from __future__ import annotations
 
@@ -14,25 +24,27 @@ __all__ = ["Choice", "Graded", "LabelledEnum"]
 class LabelledEnum(enum.Enum):
     """An enum whose members carry Chinese and English labels.
 
-    Subclasses define ``_label_table()`` mapping each value to ``(label_zh, label_en)``; they
-    may define ``_aliases()`` (extra spellings, e.g. ``">="`` for ``ge``) and ``_error_code()``
-    (the code of the error :meth:`parse` raises; default ``invalid_choice``). :meth:`parse`
-    accepts a member, its value or name (any case), either label, or an alias.
+    A member is declared as ``NAME = value, label_zh, label_en``. Subclasses may define
+    ``_aliases()`` (extra spellings, e.g. ``">="`` for ``ge``) and ``_error_code()`` (the code of
+    the error :meth:`parse` raises; default ``invalid_choice``). :meth:`parse` accepts a member,
+    its value or name (any case), either label, or an alias; nothing else.
     """
 
-    @property
-    def label_zh(self) -> str:
-        """The Chinese label."""
-        return type(self)._label_table()[self.value][0]
+    _value_: str
+    #: The Chinese label (中文名称).
+    label_zh: str
+    #: The English label.
+    label_en: str
 
-    @property
-    def label_en(self) -> str:
-        """The English label."""
-        return type(self)._label_table()[self.value][1]
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        raise NotImplementedError  # pragma: no cover - every subclass defines it
+    def __new__(cls, value: str, *labels: str) -> LabelledEnum:
+        # ``*labels`` (not two parameters) so that ``Kind("value")``, the lookup by value,
+        # type-checks; a member is always declared with both labels.
+        if len(labels) != 2:  # pragma: no cover - a declaration error, caught at import
+            raise TypeError(f"{cls.__name__}.{value}: declare value, label_zh, label_en")
+        member = object.__new__(cls)
+        member._value_ = value
+        member.label_zh, member.label_en = labels
+        return member
 
     @classmethod
     def _aliases(cls) -> Mapping[str, str]:
@@ -48,14 +60,18 @@ class LabelledEnum(enum.Enum):
         otherwise raise ``ValidationError`` naming ``field`` and the allowed values."""
         if isinstance(value, cls):
             return value
-        text = str(value).strip()
-        text = cls._aliases().get(text, text)
-        folded = text.lower()
-        for member in cls:
-            zh, en = cls._label_table()[member.value]
-            if text == zh or folded in (str(member.value).lower(), member.name.lower(), en.lower()):
-                return member
-        allowed = [str(m.value) for m in cls]
+        if isinstance(value, str):
+            text = value.strip()
+            text = cls._aliases().get(text, text)
+            folded = text.lower()
+            for member in cls:
+                if text == member.label_zh or folded in (
+                    member.value.lower(),
+                    member.name.lower(),
+                    member.label_en.lower(),
+                ):
+                    return member
+        allowed = [m.value for m in cls]
         raise ValidationError(
             f"{field} 的取值无效, 可选: {', '.join(allowed)}",
             f"invalid value for {field}; allowed: {', '.join(allowed)}",

@@ -23,7 +23,6 @@ from __future__ import annotations
 import itertools
 import math
 import uuid
-from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -243,35 +242,18 @@ class Enrollment:
 class SiteLevel(Graded):
     """The level of a demonstration site (示范点级别), lowest first."""
 
-    DISTRICT = "district"
-    CITY = "city"
-    PROVINCE = "province"
-    NATIONAL = "national"
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "district": ("区级", "district"),
-            "city": ("市级", "city"),
-            "province": ("省级", "province"),
-            "national": ("国家级", "national"),
-        }
+    DISTRICT = "district", "区级", "district"
+    CITY = "city", "市级", "city"
+    PROVINCE = "province", "省级", "province"
+    NATIONAL = "national", "国家级", "national"
 
 
 class SiteStatus(Choice):
     """The status of a demonstration site (创建状态)."""
 
-    CREATING = "creating"
-    NAMED = "named"
-    REVOKED = "revoked"
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "creating": ("创建中", "being created"),
-            "named": ("已命名", "named"),
-            "revoked": ("已撤销", "revoked"),
-        }
+    CREATING = "creating", "创建中", "being created"
+    NAMED = "named", "已命名", "named"
+    REVOKED = "revoked", "已撤销", "revoked"
 
 
 @attrs.frozen
@@ -380,23 +362,12 @@ class Honour:
 class VolunteerServiceKind(Choice):
     """Kinds of volunteer service (志愿服务类别)."""
 
-    TRAFFIC = "traffic"
-    CIVILISED_CITY = "civilised_city"
-    PUBLICITY = "publicity"
-    COMMUNITY = "community"
-    INTERPRETING = "interpreting"
-    OTHER = "other"
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "traffic": ("交通协勤", "traffic assistance"),
-            "civilised_city": ("文明城市创建", "civilised-city campaign"),
-            "publicity": ("宣传", "publicity"),
-            "community": ("社区服务", "community service"),
-            "interpreting": ("翻译", "interpreting"),
-            "other": ("其他", "other"),
-        }
+    TRAFFIC = "traffic", "交通协勤", "traffic assistance"
+    CIVILISED_CITY = "civilised_city", "文明城市创建", "civilised-city campaign"
+    PUBLICITY = "publicity", "宣传", "publicity"
+    COMMUNITY = "community", "社区服务", "community service"
+    INTERPRETING = "interpreting", "翻译", "interpreting"
+    OTHER = "other", "其他", "other"
 
 
 @attrs.frozen

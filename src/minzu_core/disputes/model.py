@@ -57,57 +57,29 @@ _REDIRECT_CHANNELS = ("arbitration", "administrative", "judicial", "police", "pe
 class DisputeCategory(LabelledEnum):
     """纠纷类别."""
 
-    NEIGHBOUR = "neighbour"
-    MARRIAGE_FAMILY = "marriage_family"
-    LABOUR = "labour"
-    BUSINESS_TENANCY = "business_tenancy"
-    CONSUMER = "consumer"
-    DAMAGES = "damages"
-    OTHER = "other"
-
-    @classmethod
-    def _label_table(cls) -> dict[str, tuple[str, str]]:
-        return {
-            "neighbour": ("邻里", "neighbours"),
-            "marriage_family": ("婚姻家庭", "marriage and family"),
-            "labour": ("劳动争议", "labour"),
-            "business_tenancy": ("经营/租赁", "business and tenancy"),
-            "consumer": ("消费", "consumer"),
-            "damages": ("损害赔偿", "damages"),
-            "other": ("其他", "other"),
-        }
+    NEIGHBOUR = "neighbour", "邻里", "neighbours"
+    MARRIAGE_FAMILY = "marriage_family", "婚姻家庭", "marriage and family"
+    LABOUR = "labour", "劳动争议", "labour"
+    BUSINESS_TENANCY = "business_tenancy", "经营/租赁", "business and tenancy"
+    CONSUMER = "consumer", "消费", "consumer"
+    DAMAGES = "damages", "损害赔偿", "damages"
+    OTHER = "other", "其他", "other"
 
 
 class Severity(LabelledEnum):
     """严重程度, ordered: ordinary < major < serious."""
 
-    ORDINARY = "ordinary"
-    MAJOR = "major"
-    SERIOUS = "serious"
-
-    @classmethod
-    def _label_table(cls) -> dict[str, tuple[str, str]]:
-        return {
-            "ordinary": ("一般", "ordinary"),
-            "major": ("较大", "major"),
-            "serious": ("重大", "serious"),
-        }
+    ORDINARY = "ordinary", "一般", "ordinary"
+    MAJOR = "major", "较大", "major"
+    SERIOUS = "serious", "重大", "serious"
 
 
 class DisputeSource(LabelledEnum):
     """来源: a party's application, found by screening, or referred by another body."""
 
-    APPLICATION = "application"
-    SCREENING = "screening"
-    REFERRAL = "referral"
-
-    @classmethod
-    def _label_table(cls) -> dict[str, tuple[str, str]]:
-        return {
-            "application": ("当事人申请", "application"),
-            "screening": ("排查", "screening"),
-            "referral": ("移交", "referral"),
-        }
+    APPLICATION = "application", "当事人申请", "application"
+    SCREENING = "screening", "排查", "screening"
+    REFERRAL = "referral", "移交", "referral"
 
 
 @attrs.frozen

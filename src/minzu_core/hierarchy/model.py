@@ -18,7 +18,7 @@ import bisect
 import datetime
 import itertools
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import Any, Final, TypeAlias
 
 import attrs
@@ -166,23 +166,12 @@ class Unit:
 class UnitChangeKind(LabelledEnum):
     """What happened to a unit (区划变更类型): 新设, 更名, 改代码, 合并, 拆分, 撤销."""
 
-    CREATED = "created"
-    RENAMED = "renamed"
-    RECODED = "recoded"
-    MERGED = "merged"
-    SPLIT = "split"
-    ABOLISHED = "abolished"
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "created": ("新设", "created"),
-            "renamed": ("更名", "renamed"),
-            "recoded": ("改代码", "recoded"),
-            "merged": ("合并", "merged"),
-            "split": ("拆分", "split"),
-            "abolished": ("撤销", "abolished"),
-        }
+    CREATED = "created", "新设", "created"
+    RENAMED = "renamed", "更名", "renamed"
+    RECODED = "recoded", "改代码", "recoded"
+    MERGED = "merged", "合并", "merged"
+    SPLIT = "split", "拆分", "split"
+    ABOLISHED = "abolished", "撤销", "abolished"
 
 
 # Kinds that end the life of a code (the facts move to the successors).

@@ -100,54 +100,32 @@ __all__ = [
 
 
 # -- vocabularies ------------------------------------------------------------------------------
-class _Parsed(LabelledEnum):
-    """The vocabularies of definitions: :class:`~minzu_core.labels.LabelledEnum` whose labels
-    come from ``_labels()``."""
-
-    @classmethod
-    def _labels(cls) -> Mapping[str, tuple[str, str]]:
-        raise NotImplementedError  # pragma: no cover - every subclass defines it
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        return cls._labels()
-
-
-class Aggregate(_Parsed):
+class Aggregate(LabelledEnum):
     """聚合方式: how a measure aggregates its rows."""
 
-    COUNT = "count"
-    COUNT_DISTINCT = "count_distinct"
-    SUM = "sum"
-    AVERAGE = "average"
+    COUNT = "count", "计数", "count of rows"
+    COUNT_DISTINCT = "count_distinct", "去重计数", "count of distinct values"
+    SUM = "sum", "求和", "sum"
+    AVERAGE = "average", "平均", "average"
 
     @classmethod
     def _error_code(cls) -> str:
         return "invalid_aggregate"
 
-    @classmethod
-    def _labels(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "count": ("计数", "count of rows"),
-            "count_distinct": ("去重计数", "count of distinct values"),
-            "sum": ("求和", "sum"),
-            "average": ("平均", "average"),
-        }
 
-
-class Op(_Parsed):
+class Op(LabelledEnum):
     """筛选运算符: the operator of a :class:`Filter` (``=``, ``!=``, ``>=`` … are accepted)."""
 
-    EQ = "eq"
-    NE = "ne"
-    IN = "in"
-    NOT_IN = "not_in"
-    GE = "ge"
-    LE = "le"
-    GT = "gt"
-    LT = "lt"
-    IS_NULL = "is_null"
-    NOT_NULL = "not_null"
+    EQ = "eq", "等于", "equals"
+    NE = "ne", "不等于", "differs from"
+    IN = "in", "属于", "is one of"
+    NOT_IN = "not_in", "不属于", "is none of"
+    GE = "ge", "大于等于", "at least"
+    LE = "le", "小于等于", "at most"
+    GT = "gt", "大于", "greater than"
+    LT = "lt", "小于", "less than"
+    IS_NULL = "is_null", "为空", "is empty"
+    NOT_NULL = "not_null", "不为空", "is filled"
 
     @classmethod
     def _error_code(cls) -> str:
@@ -166,21 +144,6 @@ class Op(_Parsed):
             "<": "lt",
         }
 
-    @classmethod
-    def _labels(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "eq": ("等于", "equals"),
-            "ne": ("不等于", "differs from"),
-            "in": ("属于", "is one of"),
-            "not_in": ("不属于", "is none of"),
-            "ge": ("大于等于", "at least"),
-            "le": ("小于等于", "at most"),
-            "gt": ("大于", "greater than"),
-            "lt": ("小于", "less than"),
-            "is_null": ("为空", "is empty"),
-            "not_null": ("不为空", "is filled"),
-        }
-
     @property
     def arity(self) -> str:
         """``"one"`` (one value), ``"many"`` (a tuple of values) or ``"none"`` (no value)."""
@@ -196,37 +159,26 @@ class Op(_Parsed):
         return self in (Op.GE, Op.LE, Op.GT, Op.LT)
 
 
-class DateRole(_Parsed):
+class DateRole(LabelledEnum):
     """How the period applies to a measure's rows (see the module docstring)."""
 
-    WITHIN_PERIOD = "within_period"
-    PRESENT_AT_END = "present_at_end"
+    WITHIN_PERIOD = "within_period", "期间内发生", "happened within the period"
+    PRESENT_AT_END = "present_at_end", "期末存在", "present at the period's end"
 
     @classmethod
     def _error_code(cls) -> str:
         return "invalid_date_role"
 
-    @classmethod
-    def _labels(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "within_period": ("期间内发生", "happened within the period"),
-            "present_at_end": ("期末存在", "present at the period's end"),
-        }
 
-
-class IndicatorKind(_Parsed):
+class IndicatorKind(LabelledEnum):
     """Stock (存量, evaluated at the period's end) or flow (流量, what happened in the period)."""
 
-    STOCK = "stock"
-    FLOW = "flow"
+    STOCK = "stock", "存量", "stock"
+    FLOW = "flow", "流量", "flow"
 
     @classmethod
     def _error_code(cls) -> str:
         return "invalid_kind"
-
-    @classmethod
-    def _labels(cls) -> Mapping[str, tuple[str, str]]:
-        return {"stock": ("存量", "stock"), "flow": ("流量", "flow")}
 
     @property
     def date_role(self) -> DateRole:

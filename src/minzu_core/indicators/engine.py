@@ -74,15 +74,8 @@ OWN_LEVEL_EN: Final = "own level"
 class HierarchyMode(LabelledEnum):
     """How facts are attributed to units (层级口径)."""
 
-    AS_RECORDED = "as_recorded"
-    MAPPED = "mapped"
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "as_recorded": ("按记录时区划", "units as recorded"),
-            "mapped": ("按指定日期区划", "mapped to the units valid on a date"),
-        }
+    AS_RECORDED = "as_recorded", "按记录时区划", "units as recorded"
+    MAPPED = "mapped", "按指定日期区划", "mapped to the units valid on a date"
 
 
 def _period(value: Any) -> Period:

@@ -38,61 +38,34 @@ __all__ = [
 class ResidenceStatus(LabelledEnum):
     """人员类别: resident (常住) or floating (流动)."""
 
-    RESIDENT = "resident"
-    FLOATING = "floating"
-
-    @classmethod
-    def _label_table(cls) -> dict[str, tuple[str, str]]:
-        return {"resident": ("常住", "resident"), "floating": ("流动", "floating")}
+    RESIDENT = "resident", "常住", "resident"
+    FLOATING = "floating", "流动", "floating"
 
 
 class MigrationReason(LabelledEnum):
     """流动原因: why a floating person came."""
 
-    WORK = "work"
-    BUSINESS = "business"
-    STUDY = "study"
-    FAMILY = "family"
-    OTHER = "other"
-
-    @classmethod
-    def _label_table(cls) -> dict[str, tuple[str, str]]:
-        return {
-            "work": ("务工", "work"),
-            "business": ("经商", "business"),
-            "study": ("就学", "study"),
-            "family": ("随迁", "accompanying family"),
-            "other": ("其他", "other"),
-        }
+    WORK = "work", "务工", "work"
+    BUSINESS = "business", "经商", "business"
+    STUDY = "study", "就学", "study"
+    FAMILY = "family", "随迁", "accompanying family"
+    OTHER = "other", "其他", "other"
 
 
 class LanguageProficiency(LabelledEnum):
     """国家通用语言水平: proficiency in the national common language."""
 
-    FLUENT = "fluent"
-    BASIC = "basic"
-    LIMITED = "limited"
-    NONE = "none"
-
-    @classmethod
-    def _label_table(cls) -> dict[str, tuple[str, str]]:
-        return {
-            "fluent": ("熟练", "fluent"),
-            "basic": ("基本掌握", "basic"),
-            "limited": ("略懂", "limited"),
-            "none": ("不会", "none"),
-        }
+    FLUENT = "fluent", "熟练", "fluent"
+    BASIC = "basic", "基本掌握", "basic"
+    LIMITED = "limited", "略懂", "limited"
+    NONE = "none", "不会", "none"
 
 
 class PersonStatus(LabelledEnum):
     """Record status: active, or merged into another record after a duplicate decision."""
 
-    ACTIVE = "active"
-    MERGED = "merged"
-
-    @classmethod
-    def _label_table(cls) -> dict[str, tuple[str, str]]:
-        return {"active": ("有效", "active"), "merged": ("已合并", "merged")}
+    ACTIVE = "active", "有效", "active"
+    MERGED = "merged", "已合并", "merged"
 
 
 @attrs.frozen

@@ -23,17 +23,17 @@ __all__ = ["Body", "BodyKind"]
 class BodyKind(Choice):
     """The kinds of body attached to a unit (机构类型)."""
 
-    LEADING_GROUP = "leading_group"
-    UNITED_FRONT_OFFICE = "united_front_office"
-    SERVICE_WINDOW = "service_window"
-    MEDIATION_COMMITTEE = "mediation_committee"
-    LIAISON_STATION = "liaison_station"
-    VOLUNTEER_TEAM = "volunteer_team"
-    PARTNER_AGENCY = "partner_agency"
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        return _BODY_LABELS
+    LEADING_GROUP = "leading_group", "民族工作领导小组", "ethnic affairs leading group"
+    UNITED_FRONT_OFFICE = "united_front_office", "统战工作办公室", "united-front work office"
+    SERVICE_WINDOW = "service_window", "民族工作服务窗口", "ethnic affairs service window"
+    MEDIATION_COMMITTEE = "mediation_committee", "人民调解委员会", "people's mediation committee"
+    LIAISON_STATION = (
+        "liaison_station",
+        "少数民族流动人口联系服务站",
+        "liaison and service station for the floating minority population",
+    )
+    VOLUNTEER_TEAM = "volunteer_team", "志愿服务队", "volunteer team"
+    PARTNER_AGENCY = "partner_agency", "流出地合作机构", "partner agency of an origin area"
 
     @property
     def levels(self) -> frozenset[Level]:
@@ -41,18 +41,6 @@ class BodyKind(Choice):
         return _BODY_LEVELS.get(self.value, frozenset(Level))
 
 
-_BODY_LABELS: Mapping[str, tuple[str, str]] = {
-    "leading_group": ("民族工作领导小组", "ethnic affairs leading group"),
-    "united_front_office": ("统战工作办公室", "united-front work office"),
-    "service_window": ("民族工作服务窗口", "ethnic affairs service window"),
-    "mediation_committee": ("人民调解委员会", "people's mediation committee"),
-    "liaison_station": (
-        "少数民族流动人口联系服务站",
-        "liaison and service station for the floating minority population",
-    ),
-    "volunteer_team": ("志愿服务队", "volunteer team"),
-    "partner_agency": ("流出地合作机构", "partner agency of an origin area"),
-}
 _BODY_LEVELS: Mapping[str, frozenset[Level]] = {
     "leading_group": frozenset({Level.PROVINCE, Level.PREFECTURE, Level.COUNTY}),
     "united_front_office": frozenset({Level.TOWNSHIP}),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import ClassVar, Generic, Protocol, TypeVar
 
@@ -39,43 +39,22 @@ __all__ = [
 class Rank(Graded):
     """职级 of an official, lowest first (科员级 < 副科级 < … < 正厅级及以上)."""
 
-    STAFF = "staff"
-    DEPUTY_SECTION = "deputy_section"
-    SECTION = "section"
-    DEPUTY_DIVISION = "deputy_division"
-    DIVISION = "division"
-    DEPUTY_BUREAU = "deputy_bureau"
-    BUREAU_AND_ABOVE = "bureau_and_above"
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "staff": ("科员级", "staff level"),
-            "deputy_section": ("副科级", "deputy section-chief level"),
-            "section": ("正科级", "section-chief level"),
-            "deputy_division": ("副处级", "deputy division-chief level"),
-            "division": ("正处级", "division-chief level"),
-            "deputy_bureau": ("副厅级", "deputy bureau-director level"),
-            "bureau_and_above": ("正厅级及以上", "bureau-director level and above"),
-        }
+    STAFF = "staff", "科员级", "staff level"
+    DEPUTY_SECTION = "deputy_section", "副科级", "deputy section-chief level"
+    SECTION = "section", "正科级", "section-chief level"
+    DEPUTY_DIVISION = "deputy_division", "副处级", "deputy division-chief level"
+    DIVISION = "division", "正处级", "division-chief level"
+    DEPUTY_BUREAU = "deputy_bureau", "副厅级", "deputy bureau-director level"
+    BUREAU_AND_ABOVE = "bureau_and_above", "正厅级及以上", "bureau-director level and above"
 
 
 class TitleLevel(Graded):
     """专业技术职称 level, lowest first (初级 < 中级 < 副高级 < 正高级)."""
 
-    JUNIOR = "junior"
-    INTERMEDIATE = "intermediate"
-    ASSOCIATE_SENIOR = "associate_senior"
-    SENIOR = "senior"
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "junior": ("初级", "junior"),
-            "intermediate": ("中级", "intermediate"),
-            "associate_senior": ("副高级", "associate senior"),
-            "senior": ("正高级", "senior"),
-        }
+    JUNIOR = "junior", "初级", "junior"
+    INTERMEDIATE = "intermediate", "中级", "intermediate"
+    ASSOCIATE_SENIOR = "associate_senior", "副高级", "associate senior"
+    SENIOR = "senior", "正高级", "senior"
 
 
 @attrs.frozen

@@ -12,7 +12,7 @@ report and the chain of who is responsible for a unit.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -242,19 +242,10 @@ class Appointment:
 class ViolationKind(Choice):
     """What is wrong with a unit's role (责任落实问题)."""
 
-    MISSING = "missing"
-    EXCESS = "excess"
-    GAP = "gap"
-    OVERLAP = "overlap"
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "missing": ("缺少", "missing"),
-            "excess": ("超员", "too many"),
-            "gap": ("交接空档", "handover gap"),
-            "overlap": ("交接重叠", "handover overlap"),
-        }
+    MISSING = "missing", "缺少", "missing"
+    EXCESS = "excess", "超员", "too many"
+    GAP = "gap", "交接空档", "handover gap"
+    OVERLAP = "overlap", "交接重叠", "handover overlap"
 
 
 @attrs.frozen(order=False)

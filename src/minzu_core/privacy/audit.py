@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -57,21 +57,11 @@ GENESIS_HASH = "0" * 64
 class AuditOperation(LabelledEnum):
     """What was done to personal data."""
 
-    READ = "read"  # a clear read of a sensitive field group
-    CREATE = "create"
-    UPDATE = "update"
-    ERASE = "erase"
-    EXPORT = "export"
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "read": ("明文查看", "read in clear"),
-            "create": ("新增", "create"),
-            "update": ("修改", "update"),
-            "erase": ("删除", "erase"),
-            "export": ("导出", "export"),
-        }
+    READ = "read", "明文查看", "read in clear"
+    CREATE = "create", "新增", "create"
+    UPDATE = "update", "修改", "update"
+    ERASE = "erase", "删除", "erase"
+    EXPORT = "export", "导出", "export"
 
 
 def _in_cst(value: datetime) -> datetime:
@@ -169,21 +159,11 @@ def chain_entries(
 class AuditProblemKind(LabelledEnum):
     """What is wrong at a place of the chain."""
 
-    ALTERED = "altered"
-    MISSING = "missing"
-    INSERTED = "inserted"
-    LINK_BROKEN = "link_broken"
-    HEAD_MISMATCH = "head_mismatch"
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "altered": ("审计记录被篡改", "audit entry altered"),
-            "missing": ("审计记录缺失", "audit entry removed"),
-            "inserted": ("审计记录被插入", "audit entry inserted"),
-            "link_broken": ("审计链断裂", "audit chain broken"),
-            "head_mismatch": ("审计链末端不符", "audit chain head mismatch"),
-        }
+    ALTERED = "altered", "审计记录被篡改", "audit entry altered"
+    MISSING = "missing", "审计记录缺失", "audit entry removed"
+    INSERTED = "inserted", "审计记录被插入", "audit entry inserted"
+    LINK_BROKEN = "link_broken", "审计链断裂", "audit chain broken"
+    HEAD_MISMATCH = "head_mismatch", "审计链末端不符", "audit chain head mismatch"
 
 
 _MESSAGES: dict[AuditProblemKind, tuple[str, str]] = {

@@ -74,17 +74,9 @@ PROHIBITED_TERMS: tuple[str, ...] = (
 class Sensitivity(LabelledEnum):
     """How sensitive an extension field is (PIPL Art. 28 sensitive personal information)."""
 
-    GENERAL = "general"
-    PERSONAL = "personal"
-    SENSITIVE = "sensitive"
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "general": ("一般信息", "not personal"),
-            "personal": ("个人信息", "personal information"),
-            "sensitive": ("敏感个人信息", "sensitive personal information"),
-        }
+    GENERAL = "general", "一般信息", "not personal"
+    PERSONAL = "personal", "个人信息", "personal information"
+    SENSITIVE = "sensitive", "敏感个人信息", "sensitive personal information"
 
 
 class ProhibitedFieldError(ValidationError):

@@ -111,59 +111,30 @@ _MASKED_DATE = "****-**-**"
 class FieldGroup(LabelledEnum):
     """A group of personal fields that is granted, masked and audited together."""
 
-    IDENTITY = "identity"  # name, ID number, birth date derived from it
-    CONTACT = "contact"  # phone, addresses
-    MINORS = "minors"  # every field of a person under 14, guardian links
-    NARRATIVE = "narrative"  # dispute narratives, free-text notes of requests
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "identity": ("身份信息", "identity"),
-            "contact": ("联系方式", "contact"),
-            "minors": ("未成年人信息", "minors"),
-            "narrative": ("案情与备注", "narrative"),
-        }
+    IDENTITY = "identity", "身份信息", "identity"
+    CONTACT = "contact", "联系方式", "contact"
+    MINORS = "minors", "未成年人信息", "minors"
+    NARRATIVE = "narrative", "案情与备注", "narrative"
 
 
 class Operation(LabelledEnum):
     """What a grant allows: read field groups in clear, write them, or view the audit trail."""
 
-    READ = "read"
-    WRITE = "write"
-    AUDIT = "audit"
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "read": ("明文查看", "read in clear"),
-            "write": ("写入", "write"),
-            "audit": ("查阅审计记录", "view the audit trail"),
-        }
+    READ = "read", "明文查看", "read in clear"
+    WRITE = "write", "写入", "write"
+    AUDIT = "audit", "查阅审计记录", "view the audit trail"
 
 
 class SensitiveField(LabelledEnum):
     """A kind of personal field, with the group it belongs to and how it is masked."""
 
-    NAME = "name"
-    ID_NUMBER = "id_number"
-    BIRTH_DATE = "birth_date"
-    PHONE = "phone"
-    ADDRESS = "address"
-    GUARDIAN = "guardian"
-    NARRATIVE = "narrative"
-
-    @classmethod
-    def _label_table(cls) -> Mapping[str, tuple[str, str]]:
-        return {
-            "name": ("姓名", "name"),
-            "id_number": ("公民身份号码", "ID number"),
-            "birth_date": ("出生日期", "birth date"),
-            "phone": ("联系电话", "phone"),
-            "address": ("地址", "address"),
-            "guardian": ("监护人关联", "guardian link"),
-            "narrative": ("案情与备注", "narrative or note"),
-        }
+    NAME = "name", "姓名", "name"
+    ID_NUMBER = "id_number", "公民身份号码", "ID number"
+    BIRTH_DATE = "birth_date", "出生日期", "birth date"
+    PHONE = "phone", "联系电话", "phone"
+    ADDRESS = "address", "地址", "address"
+    GUARDIAN = "guardian", "监护人关联", "guardian link"
+    NARRATIVE = "narrative", "案情与备注", "narrative or note"
 
     @property
     def group(self) -> FieldGroup:
