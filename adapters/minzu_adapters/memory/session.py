@@ -19,11 +19,13 @@ transaction on it:
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterable, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Generic, TypeVar, cast
 
 import attrs
 
+from minzu_core.checks import stale_version
 from minzu_core.codes.divisions import DivisionCode
 from minzu_core.errors import (
     ConcurrencyError,
@@ -33,6 +35,8 @@ from minzu_core.errors import (
     ValidationError,
 )
 from minzu_core.serialization import structure, unstructure
+from minzu_core.store.bulk import BulkBatch, insert_records
+from minzu_core.store.ports import StoreSession
 
 __all__ = [
     "DocumentSession",
@@ -48,17 +52,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-def stale_version(what: str, stored: int | None, expected: int) -> ConcurrencyError:
-    """The error for a save whose record was changed (or is missing) since it was read."""
-    return ConcurrencyError(
-        "记录已被他人修改, 请重新读取后再保存",
-        f"the {what} was changed by someone else since it was read; reload and retry",
-        code="stale_version",
-        field="version",
-        details={"stored_version": stored, "given_version": expected},
-    )
 
 
 def duplicate_id(
@@ -328,6 +321,26 @@ class DocumentSession:
         for rule, value in claims:
             if value is not None:
                 self._holders.setdefault(rule.name, {})[value] = key
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Writes inside the block are undone from the session if the block raises."""
+        saved = (
+            {name: dict(docs) for name, docs in self._docs.items()},
+            dict(self._expected),
+            {name: dict(holders) for name, holders in self._holders.items()},
+        )
+        try:
+            yield
+        except BaseException:
+            self._docs, self._expected, self._holders = saved
+            raise
+
+    def insert_batch(self, batch: BulkBatch) -> None:
+        """The :class:`~minzu_core.store.bulk.BulkPort`: every record of ``batch``, atomically
+        within the session (all its writes, or none)."""
+        with self.atomic():
+            insert_records(cast(StoreSession, self), batch)
 
     # -- transaction ---------------------------------------------------------------------------
     def commit(self) -> None:

@@ -58,6 +58,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from minzu_adapters.sql.errors import DuplicateFactory, translate_errors
 from minzu_adapters.sql.schema import CODE_LENGTH, Tables, UTCDateTime
+from minzu_core.checks import stale_version
 from minzu_core.errors import (
     ConcurrencyError,
     ConnectionLostError,
@@ -78,17 +79,6 @@ __all__ = [
 ]
 
 _UNKNOWN = object()
-
-
-def stale_version(what: str, stored: int | None, expected: int) -> ConcurrencyError:
-    """The error for a save whose record was changed (or removed) since it was read."""
-    return ConcurrencyError(
-        "记录已被他人修改, 请重新读取后再保存",
-        f"the {what} was changed by someone else since it was read; reload and retry",
-        code="stale_version",
-        field="version",
-        details={"stored_version": stored, "given_version": expected},
-    )
 
 
 # -- row mapping -------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ transaction) and :func:`open_sql_store`, the entry point of the SQL URL schemes.
 helpers) and one storage mixin per domain context: :mod:`~minzu_adapters.sql.hierarchy`,
 :mod:`~minzu_adapters.sql.ledger`, :mod:`~minzu_adapters.sql.history`,
 :mod:`~minzu_adapters.sql.services`, :mod:`~minzu_adapters.sql.disputes`,
-:mod:`~minzu_adapters.sql.organisation` and :mod:`~minzu_adapters.sql.indicators`. The engine
+:mod:`~minzu_adapters.sql.organisation` and :mod:`~minzu_adapters.sql.indicators`, and
+:mod:`~minzu_adapters.sql.bulk` (whole batches of new records). The engine
 is configured by :mod:`~minzu_adapters.sql.engine` (SQLite transactions, isolation levels) and
 the schema managed by :mod:`~minzu_adapters.sql.migrate`.
 """
@@ -18,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from minzu_adapters.sql.bulk import BulkStorage
 from minzu_adapters.sql.disputes import DisputeStorage
 from minzu_adapters.sql.engine import create_store_engine, remove_dir
 from minzu_adapters.sql.errors import translate_errors
@@ -136,6 +138,7 @@ class SqlBackend:
 
 
 class SqlSession(
+    BulkStorage,
     UnitStorage,
     PersonStorage,
     HistoryStorage,

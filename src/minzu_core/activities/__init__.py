@@ -2,44 +2,8 @@
 
 from __future__ import annotations
 
-from minzu_core.activities.model import (
-    DEFAULT_ACTIVITY_TYPES,
-    LANGUAGE_TRAINING,
-    PLAQUE_CEREMONY,
-    SAFETY_EDUCATION,
-    Activity,
-    ActivityTotals,
-    ActivityType,
-    DemonstrationSite,
-    Enrollment,
-    Honour,
-    ServiceHours,
-    SiteLevel,
-    SiteStatus,
-    SiteStatusEntry,
-    TrainingCourse,
-    VolunteerMembership,
-    VolunteerServiceKind,
-    default_activity_type,
-)
+from minzu_core.activities import model
+from minzu_core.activities.model import *  # noqa: F403
 
-__all__ = [
-    "DEFAULT_ACTIVITY_TYPES",
-    "LANGUAGE_TRAINING",
-    "PLAQUE_CEREMONY",
-    "SAFETY_EDUCATION",
-    "Activity",
-    "ActivityTotals",
-    "ActivityType",
-    "DemonstrationSite",
-    "Enrollment",
-    "Honour",
-    "ServiceHours",
-    "SiteLevel",
-    "SiteStatus",
-    "SiteStatusEntry",
-    "TrainingCourse",
-    "VolunteerMembership",
-    "VolunteerServiceKind",
-    "default_activity_type",
-]
+__all__: list[str] = []
+__all__ += model.__all__

@@ -6,93 +6,18 @@ puts personal data in its message.
 
 from __future__ import annotations
 
-from minzu_core.codes.divisions import (
-    PROVINCE_PREFIXES,
-    URBAN_RURAL_CODES,
-    DivisionCode,
-    Level,
-    UnitKind,
-    is_valid_division_code,
-    parse_division_code,
-    validate_urban_rural_code,
-)
-from minzu_core.codes.ethnicity import (
-    HAN,
-    Ethnicity,
-    all_ethnicities,
-    get_ethnicity,
-    is_minority,
-    normalize_ethnicity_code,
-)
-from minzu_core.codes.masking import mask_address, mask_name
-from minzu_core.codes.phone import is_valid_phone, mask_phone, parse_phone
-from minzu_core.codes.resident_id import (
-    MIN_BIRTH_YEAR,
-    Gender,
-    ResidentId,
-    birthplace_advisory,
-    is_valid_resident_id,
-    make_resident_id,
-    mask_resident_id,
-    normalize_resident_id,
-    parse_resident_id,
-    resident_id_check_character,
-    resident_id_from_15,
-)
-from minzu_core.codes.uscc import (
-    REGISTRATION_AUTHORITIES,
-    REGISTRATION_TYPES,
-    USCC_ALPHABET,
-    UsccParts,
-    is_individual_business,
-    is_valid_uscc,
-    make_uscc,
-    organisation_code_check_character,
-    parse_uscc,
-    split_uscc,
-    uscc_check_character,
-)
+from minzu_core.codes import divisions, ethnicity, masking, phone, resident_id, uscc
+from minzu_core.codes.divisions import *  # noqa: F403
+from minzu_core.codes.ethnicity import *  # noqa: F403
+from minzu_core.codes.masking import *  # noqa: F403
+from minzu_core.codes.phone import *  # noqa: F403
+from minzu_core.codes.resident_id import *  # noqa: F403
+from minzu_core.codes.uscc import *  # noqa: F403
 
-__all__ = [
-    "HAN",
-    "MIN_BIRTH_YEAR",
-    "PROVINCE_PREFIXES",
-    "REGISTRATION_AUTHORITIES",
-    "REGISTRATION_TYPES",
-    "URBAN_RURAL_CODES",
-    "USCC_ALPHABET",
-    "DivisionCode",
-    "Ethnicity",
-    "Gender",
-    "Level",
-    "ResidentId",
-    "UnitKind",
-    "UsccParts",
-    "all_ethnicities",
-    "birthplace_advisory",
-    "get_ethnicity",
-    "is_individual_business",
-    "is_minority",
-    "is_valid_division_code",
-    "is_valid_phone",
-    "is_valid_resident_id",
-    "is_valid_uscc",
-    "make_resident_id",
-    "make_uscc",
-    "mask_address",
-    "mask_name",
-    "mask_phone",
-    "mask_resident_id",
-    "normalize_ethnicity_code",
-    "normalize_resident_id",
-    "organisation_code_check_character",
-    "parse_division_code",
-    "parse_phone",
-    "parse_resident_id",
-    "parse_uscc",
-    "resident_id_check_character",
-    "resident_id_from_15",
-    "split_uscc",
-    "uscc_check_character",
-    "validate_urban_rural_code",
-]
+__all__: list[str] = []
+__all__ += divisions.__all__
+__all__ += ethnicity.__all__
+__all__ += masking.__all__
+__all__ += phone.__all__
+__all__ += resident_id.__all__
+__all__ += uscc.__all__

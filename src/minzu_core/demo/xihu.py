@@ -8,6 +8,7 @@ residents and minority floating population. Running it again on the same store a
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from datetime import date
 
@@ -85,31 +86,30 @@ def run_demo(
     communities = synthetic_communities(townships, seed=seed)
     units_added = 0
     with store.unit_of_work(_ACTOR) as uow:
-        for unit in sorted(base + communities, key=lambda u: (u.level.depth, u.code.value)):
-            if not uow.units.versions(unit.code):
-                uow.units.add(unit, reason=_REASON)
-                units_added += 1
+        with uow.bulk():  # one write for all units (see minzu_core.store.bulk)
+            for unit in sorted(base + communities, key=lambda u: (u.level.depth, u.code.value)):
+                if not uow.units.versions(unit.code):
+                    uow.units.add(unit, reason=_REASON)
+                    units_added += 1
         uow.commit()
 
     added = present = 0
     batch = 500
+    people = iter(synthetic_people(communities, persons, seed=seed, as_of=DEMO_AS_OF))
     with store.unit_of_work(_ACTOR) as uow:
-        for index, person in enumerate(
-            synthetic_people(communities, persons, seed=seed, as_of=DEMO_AS_OF), start=1
-        ):
-            taken = person.id_number is not None and uow.people.find_by_id_number(person.id_number)
-            if uow.people.find(person.id) is not None or taken:
-                present += 1
-            else:
-                uow.people.add(person, reason=_REASON)
-                added += 1
-            if index % batch == 0:
-                uow.commit()
-                if progress is not None:
-                    progress(index)
-        uow.commit()
-        if progress is not None:
-            progress(persons)
+        for start in range(0, persons, batch):
+            with uow.bulk():  # every rule of people.add, one write per 500 persons
+                for person in itertools.islice(people, batch):
+                    number = person.id_number
+                    taken = number is not None and uow.people.find_by_id_number(number)
+                    if uow.people.find(person.id) is not None or taken:
+                        present += 1
+                    else:
+                        uow.people.add(person, reason=_REASON)
+                        added += 1
+            uow.commit()
+            if progress is not None:
+                progress(min(start + batch, persons))
 
     rows = []
     with store.unit_of_work(_ACTOR) as uow:

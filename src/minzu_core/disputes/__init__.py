@@ -2,40 +2,12 @@
 
 from __future__ import annotations
 
-from minzu_core.disputes.model import (
-    CHANNELS,
-    DEFAULT_TARGET_DAYS,
-    DISPUTE_LIFECYCLE,
-    JUDICIAL_CONFIRMATION_DAYS,
-    OPEN_STATES,
-    Dispute,
-    DisputeCategory,
-    DisputeSource,
-    Party,
-    Severity,
-)
-from minzu_core.disputes.ports import (
-    DisputeIndex,
-    DisputeQuery,
-    DisputesPort,
-)
-from minzu_core.disputes.repository import (
-    DisputeRepository,
-)
+from minzu_core.disputes import model, ports, repository
+from minzu_core.disputes.model import *  # noqa: F403
+from minzu_core.disputes.ports import *  # noqa: F403
+from minzu_core.disputes.repository import *  # noqa: F403
 
-__all__ = [
-    "CHANNELS",
-    "DEFAULT_TARGET_DAYS",
-    "DISPUTE_LIFECYCLE",
-    "JUDICIAL_CONFIRMATION_DAYS",
-    "OPEN_STATES",
-    "Dispute",
-    "DisputeCategory",
-    "DisputeIndex",
-    "DisputeQuery",
-    "DisputeRepository",
-    "DisputeSource",
-    "DisputesPort",
-    "Party",
-    "Severity",
-]
+__all__: list[str] = []
+__all__ += model.__all__
+__all__ += ports.__all__
+__all__ += repository.__all__

@@ -4,48 +4,14 @@ in-memory :class:`Hierarchy`, NBS files and editions, the storage port and the r
 
 from __future__ import annotations
 
-from minzu_core.hierarchy.editions import (
-    EDITIONS,
-    Edition,
-    ProposedChange,
-    diff_editions,
-    load_edition,
-    name_stem,
-    propose_edition_changes,
-    read_nbs_csv,
-)
-from minzu_core.hierarchy.model import (
-    CodeLike,
-    Hierarchy,
-    Unit,
-    UnitChange,
-    UnitChangeKind,
-)
-from minzu_core.hierarchy.ports import (
-    HierarchyPort,
-    UnitQuery,
-    unit_key,
-)
-from minzu_core.hierarchy.repository import (
-    UnitRepository,
-)
+from minzu_core.hierarchy import editions, model, ports, repository
+from minzu_core.hierarchy.editions import *  # noqa: F403
+from minzu_core.hierarchy.model import *  # noqa: F403
+from minzu_core.hierarchy.ports import *  # noqa: F403
+from minzu_core.hierarchy.repository import *  # noqa: F403
 
-__all__ = [
-    "EDITIONS",
-    "CodeLike",
-    "Edition",
-    "Hierarchy",
-    "HierarchyPort",
-    "ProposedChange",
-    "Unit",
-    "UnitChange",
-    "UnitChangeKind",
-    "UnitQuery",
-    "UnitRepository",
-    "diff_editions",
-    "load_edition",
-    "name_stem",
-    "propose_edition_changes",
-    "read_nbs_csv",
-    "unit_key",
-]
+__all__: list[str] = []
+__all__ += editions.__all__
+__all__ += model.__all__
+__all__ += ports.__all__
+__all__ += repository.__all__

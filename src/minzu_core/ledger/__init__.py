@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-from minzu_core.ledger.model import (
-    HouseholdRegistration,
-    LanguageProficiency,
-    MigrationReason,
-    Person,
-    PersonStatus,
-    Residence,
-    ResidenceStatus,
-)
-from minzu_core.ledger.ports import (
-    LedgerPort,
-    PersonQuery,
-)
-from minzu_core.ledger.repository import (
-    PersonRepository,
-)
+from minzu_core.ledger import model, ports, repository
+from minzu_core.ledger.model import *  # noqa: F403
+from minzu_core.ledger.ports import *  # noqa: F403
+from minzu_core.ledger.repository import *  # noqa: F403
 
-__all__ = [
-    "HouseholdRegistration",
-    "LanguageProficiency",
-    "LedgerPort",
-    "MigrationReason",
-    "Person",
-    "PersonQuery",
-    "PersonRepository",
-    "PersonStatus",
-    "Residence",
-    "ResidenceStatus",
-]
+__all__: list[str] = []
+__all__ += model.__all__
+__all__ += ports.__all__
+__all__ += repository.__all__

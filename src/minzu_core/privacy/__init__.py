@@ -3,150 +3,18 @@ keys and field encryption, declared extension fields."""
 
 from __future__ import annotations
 
-from minzu_core.privacy.actor import (
-    Actor,
-    intersect_scope,
-)
-from minzu_core.privacy.audit import (
-    GENESIS_HASH,
-    AuditEntry,
-    AuditOperation,
-    AuditPort,
-    AuditProblem,
-    AuditProblemKind,
-    AuditQuery,
-    canonical_form,
-    chain_entries,
-    entry_hash,
-    iter_chain,
-    verify_chain,
-)
-from minzu_core.privacy.extensions import (
-    PROHIBITED_TERMS,
-    ExtensionField,
-    ExtensionRegistry,
-    ProhibitedFieldError,
-    Sensitivity,
-    UndeclaredFieldError,
-    prohibited_term,
-)
-from minzu_core.privacy.keys import (
-    TOKEN_VERSION,
-    CipherError,
-    CorruptedCiphertextError,
-    FieldCipher,
-    InvalidKeyError,
-    KeyProvider,
-    StaticKeyProvider,
-    UnknownKeyIdError,
-    WrongKeyError,
-    blind_index,
-    decode_key,
-    normalise_for_index,
-    token_length,
-)
-from minzu_core.privacy.permissions import (
-    ANALYST,
-    AUDITOR,
-    COMMUNITY_CADRE,
-    DEFAULT_PERMISSION_POLICY,
-    ETHNIC_AFFAIRS_OFFICER,
-    MASKED_TEXT,
-    MEDIATOR,
-    MINOR_AGE,
-    PRIVACY_OFFICER,
-    WINDOW_CLERK,
-    FieldAccess,
-    FieldGroup,
-    Grant,
-    Operation,
-    PermissionPolicy,
-    PolicyRole,
-    SensitiveField,
-    groups_of,
-    is_masked,
-    is_minor,
-    mask_value,
-    refuse_masked,
-    to_field_groups,
-)
-from minzu_core.privacy.purposes import (
-    AUDIT_REVIEW,
-    DATA_SUBJECT_REQUEST,
-    DEFAULT_PURPOSES,
-    LEDGER_MANAGEMENT,
-    MEDIATION,
-    SERVICE_HANDLING,
-    STATISTICS,
-    Purpose,
-    PurposeVocabulary,
-)
+from minzu_core.privacy import actor, audit, extensions, keys, permissions, purposes
+from minzu_core.privacy.actor import *  # noqa: F403
+from minzu_core.privacy.audit import *  # noqa: F403
+from minzu_core.privacy.extensions import *  # noqa: F403
+from minzu_core.privacy.keys import *  # noqa: F403
+from minzu_core.privacy.permissions import *  # noqa: F403
+from minzu_core.privacy.purposes import *  # noqa: F403
 
-__all__ = [
-    "ANALYST",
-    "AUDITOR",
-    "AUDIT_REVIEW",
-    "COMMUNITY_CADRE",
-    "DATA_SUBJECT_REQUEST",
-    "DEFAULT_PERMISSION_POLICY",
-    "DEFAULT_PURPOSES",
-    "ETHNIC_AFFAIRS_OFFICER",
-    "GENESIS_HASH",
-    "LEDGER_MANAGEMENT",
-    "MASKED_TEXT",
-    "MEDIATION",
-    "MEDIATOR",
-    "MINOR_AGE",
-    "PRIVACY_OFFICER",
-    "PROHIBITED_TERMS",
-    "SERVICE_HANDLING",
-    "STATISTICS",
-    "TOKEN_VERSION",
-    "WINDOW_CLERK",
-    "Actor",
-    "AuditEntry",
-    "AuditOperation",
-    "AuditPort",
-    "AuditProblem",
-    "AuditProblemKind",
-    "AuditQuery",
-    "CipherError",
-    "CorruptedCiphertextError",
-    "ExtensionField",
-    "ExtensionRegistry",
-    "FieldAccess",
-    "FieldCipher",
-    "FieldGroup",
-    "Grant",
-    "InvalidKeyError",
-    "KeyProvider",
-    "Operation",
-    "PermissionPolicy",
-    "PolicyRole",
-    "ProhibitedFieldError",
-    "Purpose",
-    "PurposeVocabulary",
-    "SensitiveField",
-    "Sensitivity",
-    "StaticKeyProvider",
-    "UndeclaredFieldError",
-    "UnknownKeyIdError",
-    "WrongKeyError",
-    "blind_index",
-    "canonical_form",
-    "chain_entries",
-    "decode_key",
-    "entry_hash",
-    "groups_of",
-    "intersect_scope",
-    "is_masked",
-    "is_minor",
-    "iter_chain",
-    "mask_value",
-    "normalise_for_index",
-    "prohibited_term",
-    "refuse_masked",
-    "to_field_groups",
-    "token_length",
-    "verify_chain",
-]
+__all__: list[str] = []
+__all__ += actor.__all__
+__all__ += audit.__all__
+__all__ += extensions.__all__
+__all__ += keys.__all__
+__all__ += permissions.__all__
+__all__ += purposes.__all__

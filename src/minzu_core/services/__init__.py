@@ -2,42 +2,12 @@
 
 from __future__ import annotations
 
-from minzu_core.services.model import (
-    DEFAULT_TIME_LIMITS,
-    OPEN_STATES,
-    SERVICE_LIFECYCLE,
-    Calendar,
-    CalendarDays,
-    Satisfaction,
-    ServiceCategory,
-    ServiceRequest,
-    ServiceWindow,
-    WorkingDays,
-)
-from minzu_core.services.ports import (
-    RequestIndex,
-    RequestQuery,
-    ServicesPort,
-    WindowQuery,
-)
-from minzu_core.services.repository import (
-    ServiceRepository,
-)
+from minzu_core.services import model, ports, repository
+from minzu_core.services.model import *  # noqa: F403
+from minzu_core.services.ports import *  # noqa: F403
+from minzu_core.services.repository import *  # noqa: F403
 
-__all__ = [
-    "DEFAULT_TIME_LIMITS",
-    "OPEN_STATES",
-    "SERVICE_LIFECYCLE",
-    "Calendar",
-    "CalendarDays",
-    "RequestIndex",
-    "RequestQuery",
-    "Satisfaction",
-    "ServiceCategory",
-    "ServiceRepository",
-    "ServiceRequest",
-    "ServiceWindow",
-    "ServicesPort",
-    "WindowQuery",
-    "WorkingDays",
-]
+__all__: list[str] = []
+__all__ += model.__all__
+__all__ += ports.__all__
+__all__ += repository.__all__

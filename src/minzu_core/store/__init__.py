@@ -1,33 +1,17 @@
 """Stores and units of work (存储与工作单元): the ports every adapter implements, the unit of
-work and :func:`open_store`.
+work, bulk writes and :func:`open_store`.
 """
 
 from __future__ import annotations
 
-from minzu_core.store.factory import (
-    ENTRY_POINT_GROUP,
-    Store,
-    available_schemes,
-    open_store,
-    url_scheme,
-)
-from minzu_core.store.ports import (
-    SchemaManaged,
-    StoreBackend,
-    StoreSession,
-)
-from minzu_core.store.uow import (
-    UnitOfWork,
-)
+from minzu_core.store import bulk, factory, ports, uow
+from minzu_core.store.bulk import *  # noqa: F403
+from minzu_core.store.factory import *  # noqa: F403
+from minzu_core.store.ports import *  # noqa: F403
+from minzu_core.store.uow import *  # noqa: F403
 
-__all__ = [
-    "ENTRY_POINT_GROUP",
-    "SchemaManaged",
-    "Store",
-    "StoreBackend",
-    "StoreSession",
-    "UnitOfWork",
-    "available_schemes",
-    "open_store",
-    "url_scheme",
-]
+__all__: list[str] = []
+__all__ += bulk.__all__
+__all__ += factory.__all__
+__all__ += ports.__all__
+__all__ += uow.__all__

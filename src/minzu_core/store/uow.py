@@ -15,18 +15,17 @@ stored hierarchy, one active record per ID number, optimistic versions and the c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from minzu_core.activities.repository import ActivityRepository
 from minzu_core.clock import Clock, today_cst
 from minzu_core.disputes.model import DEFAULT_TARGET_DAYS
 from minzu_core.disputes.repository import DisputeRepository
-from minzu_core.errors import (
-    MinzuError,
-    PermissionDeniedError,
-)
+from minzu_core.errors import MinzuError, PermissionDeniedError, StoreError
 from minzu_core.hierarchy.repository import UnitRepository
 from minzu_core.history import ChangeKind, ChangeRecord
 from minzu_core.ledger.repository import PersonRepository
@@ -36,6 +35,7 @@ from minzu_core.repository import List
 from minzu_core.serialization import unstructure
 from minzu_core.services.model import Calendar, CalendarDays
 from minzu_core.services.repository import ServiceRepository
+from minzu_core.store.bulk import BufferedSession, BulkBatch, write_batch
 from minzu_core.store.ports import StoreBackend, StoreSession
 
 __all__ = [
@@ -112,14 +112,43 @@ class UnitOfWork:
         session = self._session
         if session is None:
             return
+        self._refuse_in_bulk("commit")
         try:
             session.commit()
         finally:
             self._session = None
             session.close()
 
+    @contextmanager
+    def bulk(self) -> Iterator[BulkBatch]:
+        """Add many records at once: ``with uow.bulk() as batch: uow.people.add(...) ...``.
+
+        Inside the block the repositories' add calls run all their rules but what they store is
+        collected in the yielded :class:`~minzu_core.store.bulk.BulkBatch`, written in one go
+        when the block ends (see :mod:`minzu_core.store.bulk`); a block left by an exception
+        writes nothing. Commit the unit of work after the block as usual.
+        """
+        self._refuse_in_bulk("uow.bulk()")
+        inner = self.session
+        buffered = BufferedSession(inner)
+        self._session = cast(StoreSession, buffered)
+        try:
+            yield buffered.batch
+        finally:
+            self._session = inner
+        write_batch(inner, buffered.batch)
+
+    def _refuse_in_bulk(self, what: str) -> None:
+        if isinstance(self._session, BufferedSession):
+            raise StoreError(
+                f"批量写入块结束前不能执行 {what}",
+                f"{what} is not allowed inside a uow.bulk() block",
+                code="bulk_open",
+            )
+
     def rollback(self) -> None:
         """Discard everything done since the block started (or since the last commit)."""
+        self._refuse_in_bulk("rollback")
         self._end(rollback=True)
 
     def _end(self, *, rollback: bool) -> None:
