@@ -18,8 +18,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from minzu_core import CST, Actor, FixedClock, open_store
+from minzu_core.demo import run_demo
 from minzu_core.disputes import Dispute, Party
-from minzu_core.hierarchy import Unit
 from minzu_core.ledger import Person, Residence
 
 T0 = datetime(2019, 9, 2, 9, 30, tzinfo=CST)
@@ -43,21 +43,8 @@ def _print_history(title: str, dispute: Dispute) -> None:
 def main(url: str = "memory://") -> None:
     """Run the example against the store at ``url``."""
     store = open_store(url, clock=FixedClock(datetime(2019, 12, 31, tzinfo=CST)))
-    admin = Actor.system("district-admin")
-    with store.unit_of_work(admin) as uow:
-        uow.units.add_many(
-            [
-                Unit.create(c, n)
-                for c, n in [
-                    ("360000", "江西省"),
-                    ("360100", "南昌市"),
-                    ("360103", "西湖区"),
-                    (TOWNSHIP, "丁公路街道"),
-                    (COMMUNITY, "丁公路示例社区"),
-                ]
-            ],
-            reason="建立区划",
-        )
+    run_demo(store, persons=0)  # the units: 西湖区 of the 2019 edition, synthetic communities
+    with store.unit_of_work(Actor.system("district-admin")) as uow:
         merchant = uow.people.add(
             Person(
                 name="艾尔肯",

@@ -26,6 +26,7 @@ from minzu_core.demo import populate_demo_year, run_demo
 from minzu_core.indicators import (
     Filter,
     Indicator,
+    IndicatorRequest,
     Measure,
     MissingDependencyError,
     compute,
@@ -65,9 +66,12 @@ def main(url: str = "memory://") -> None:
     run_demo(store, persons=600)
     populate_demo_year(store)
     analyst = Actor.for_units("xihu-analyst", XIHU)
+    # A request reused below with other indicators or another period (``compute(uow, request,
+    # **changes)``): the district and each of its townships, over 2019 up to the report date.
+    by_township = IndicatorRequest(period="2019-01-01/2019-12-16", unit=XIHU, by="township")
 
     with store.unit_of_work(analyst) as uow:
-        year = compute(uow, period="2019-01-01/2019-12-16", unit=XIHU, by="township")
+        year = compute(uow, by_township)
     district = {r.indicator_id: r for r in year.rows if r.unit_code == "360103000000"}
     print(f"{year.metadata.title_zh} — {len(year.rows)} rows")
     for indicator_id in SEED_FIGURES:
@@ -77,9 +81,7 @@ def main(url: str = "memory://") -> None:
     with store.unit_of_work(analyst) as uow:
         own = compute(
             uow,
-            period="2019-01-01/2019-12-16",
-            unit=XIHU,
-            by="township",
+            by_township,
             indicators=[MINORITY_APPLICANTS.id, DISPUTES_BY_HANDLER.id, "disputes_registered"],
             extra=[MINORITY_APPLICANTS, DISPUTES_BY_HANDLER],
         )
@@ -104,9 +106,8 @@ def main(url: str = "memory://") -> None:
     with store.unit_of_work(analyst) as uow:
         quarter = compute(
             uow,
+            by_township,
             period="2019Q4",
-            unit=XIHU,
-            by="township",
             indicators=["service_requests", "activities_held"],
             suppress_below=5,
             comparisons=True,

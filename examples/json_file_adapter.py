@@ -19,14 +19,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from minzu_adapters.memory import MemoryBackend, MemorySession, reject_options
 from minzu_core import Actor
-from minzu_core.hierarchy import Unit
-from minzu_core.ledger import Person, Residence
+from minzu_core.demo import run_demo
 from minzu_core.store import Store
 
 
@@ -73,40 +71,19 @@ def open_json_file_store(url: str, **options: Any) -> JsonFileBackend:
 
 
 def main() -> None:
-    """Store a person, reopen the file, and read the person back."""
+    """Build the demo district in a JSON file, reopen the file, and read everything back."""
     path = Path(tempfile.mkdtemp()) / "ledger.json"
-    admin = Actor.system("example")
     store = Store(open_json_file_store(f"jsonfile://{path}"))
-    with store.unit_of_work(admin) as uow:
-        uow.units.add_many(
-            [
-                Unit.create(c, n)
-                for c, n in [
-                    ("360000", "江西省"),
-                    ("360100", "南昌市"),
-                    ("360103", "西湖区"),
-                    ("360103009", "丁公路街道"),
-                    ("360103009001", "示例社区"),
-                ]
-            ],
-            reason="建立区划",
-        )
-        person = uow.people.add(
-            Person(
-                name="马丽",
-                ethnicity="03",
-                residences=[
-                    Residence(unit_code="360103009001", status="常住", arrival=date(2015, 1, 1))
-                ],
-            ),
-            reason="登记",
-        )
-        uow.commit()
+    built = run_demo(store, persons=50)
     reopened = Store(open_json_file_store(f"jsonfile://{path}"))
-    with reopened.unit_of_work(admin) as uow:
-        again = uow.people.get(person.id)
-        print(f"{path.name}: {path.stat().st_size} bytes; reloaded {again!r}")
-        assert again == person
+    again = run_demo(reopened, persons=50)  # idempotent: it finds everything in the file
+    assert again.units_added == again.persons_added == 0
+    assert (again.persons_present, again.rows) == (built.persons_added, built.rows)
+    admin = Actor.system("example")
+    with store.unit_of_work(admin) as written, reopened.unit_of_work(admin) as read:
+        people = read.people.list()
+        print(f"{path.name}: {path.stat().st_size} bytes; reloaded {len(people)} persons")
+        assert people == written.people.list()
 
 
 if __name__ == "__main__":

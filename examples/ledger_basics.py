@@ -13,8 +13,8 @@ import attrs
 
 from minzu_core import Actor, open_store
 from minzu_core.codes import make_resident_id
+from minzu_core.demo import run_demo
 from minzu_core.errors import PermissionDeniedError
-from minzu_core.hierarchy import Unit
 from minzu_core.ledger import MigrationReason, Person, Residence, ResidenceStatus
 
 
@@ -22,22 +22,9 @@ def main(url: str = "sqlite://") -> None:
     """Run the example against the store at ``url``."""
     store = open_store(url)
     admin = Actor.system("district-admin")
+    # The units: 西湖区 of the 2019 edition, with synthetic communities under each township.
+    run_demo(store, persons=0)
     with store.unit_of_work(admin) as uow:
-        uow.units.add_many(
-            [
-                Unit.create(c, n)
-                for c, n in [
-                    ("360000", "江西省"),
-                    ("360100", "南昌市"),
-                    ("360103", "西湖区"),
-                    ("360103009", "丁公路街道"),
-                    ("360103009001", "丁公路示例社区"),
-                    ("360103010", "南站街道"),
-                    ("360103010001", "南站示例社区"),
-                ]
-            ],
-            reason="建立区划",
-        )
         person = uow.people.add(
             Person(
                 name="阿卜杜拉",

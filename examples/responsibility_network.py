@@ -24,19 +24,8 @@ from minzu_core import CST, Actor, FixedClock, open_store
 from minzu_core.codes.divisions import Level
 from minzu_core.demo import synthetic_communities
 from minzu_core.hierarchy import Unit, load_edition
-from minzu_core.organisation import (
-    DESIGNATED_CADRE,
-    ETHNIC_AFFAIRS_OFFICER,
-    FIRST_RESPONSIBLE,
-    LEADING_GROUP_LEADER,
-    LEADING_GROUP_MEMBER,
-    Appointment,
-    Body,
-    Official,
-    RankEntry,
-    Technician,
-    TitleEntry,
-)
+from minzu_core.organisation import Appointment, Body, Official, RankEntry, Technician, TitleEntry
+from minzu_core.organisation import responsibility as roles
 
 AS_OF = date(2019, 12, 16)
 DISTRICT = "360103"
@@ -94,14 +83,18 @@ def main(url: str = "memory://") -> None:
             )
             count += 1
 
-        appoint(official(seat, "区委常委、统战部部长", "03", "副处级"), LEADING_GROUP_LEADER, seat)
+        appoint(
+            official(seat, "区委常委、统战部部长", "03", "副处级"), roles.LEADING_GROUP_LEADER, seat
+        )
         for ethnicity, rank in (
             ("01", "正科级"),
             ("05", "副科级"),
             ("01", "副科级"),
             ("22", "正科级"),
         ):
-            appoint(official(seat, "成员单位负责人", ethnicity, rank), LEADING_GROUP_MEMBER, seat)
+            appoint(
+                official(seat, "成员单位负责人", ethnicity, rank), roles.LEADING_GROUP_MEMBER, seat
+            )
         for township in townships:
             uow.org.add_body(
                 Body(township.code, "united_front_office", f"{township.name}统战工作办公室", START),
@@ -110,18 +103,20 @@ def main(url: str = "memory://") -> None:
             code = township.code.short
             ethnicity = {"360103001": "03", "360103009": "05", "360103101": "06"}.get(code, "01")
             secretary = official(township, "党(工)委书记", ethnicity, "正科级")
-            appoint(secretary, FIRST_RESPONSIBLE, township)
+            appoint(secretary, roles.FIRST_RESPONSIBLE, township)
             officer = official(township, "统战民宗专干")
             if code == GAP_TOWNSHIP:  # left on 2019-09-01, the successor came on 2019-10-15
-                appoint(officer, ETHNIC_AFFAIRS_OFFICER, township, end=date(2019, 9, 1))
+                appoint(officer, roles.ETHNIC_AFFAIRS_OFFICER, township, end=date(2019, 9, 1))
                 successor = official(township, "统战民宗专干", "03")
-                appoint(successor, ETHNIC_AFFAIRS_OFFICER, township, start=date(2019, 10, 15))
+                appoint(successor, roles.ETHNIC_AFFAIRS_OFFICER, township, start=date(2019, 10, 15))
             else:
-                appoint(officer, ETHNIC_AFFAIRS_OFFICER, township)
+                appoint(officer, roles.ETHNIC_AFFAIRS_OFFICER, township)
         for community in communities:
-            appoint(official(community, "党支部书记"), FIRST_RESPONSIBLE, community)
+            appoint(official(community, "党支部书记"), roles.FIRST_RESPONSIBLE, community)
             left = date(2019, 11, 20) if community.code.short == VACANT_COMMUNITY else None
-            appoint(official(community, "社区干部", "05"), DESIGNATED_CADRE, community, end=left)
+            appoint(
+                official(community, "社区干部", "05"), roles.DESIGNATED_CADRE, community, end=left
+            )
         for ethnicity, title in (("05", "中级"), ("03", "副高级"), ("06", "中级"), ("08", "初级")):
             uow.org.add_technician(
                 Technician(

@@ -6,7 +6,7 @@ import uuid
 
 from minzu_core.errors import ConcurrencyError, ValidationError
 
-__all__ = ["check_version", "parse_uuid", "require_reason"]
+__all__ = ["check_version", "parse_uuid", "require_reason", "stale_version"]
 
 
 def require_reason(reason: str) -> str:
@@ -37,14 +37,21 @@ def parse_uuid(value: uuid.UUID | str, field: str) -> uuid.UUID:
         ) from None
 
 
+def stale_version(what: str, stored: int | None, given: int) -> ConcurrencyError:
+    """The error for a save of a ``what`` whose stored version (``None``: the record is gone)
+    is not the version it was read at (``given``): ``ConcurrencyError(code="stale_version")``.
+    The repositories raise it before writing; the stores raise it when the version check of
+    the write itself fails."""
+    return ConcurrencyError(
+        "记录已被他人修改, 请重新读取后再保存",
+        f"the {what} was changed by someone else since it was read; reload and retry",
+        code="stale_version",
+        field="version",
+        details={"stored_version": stored, "given_version": given},
+    )
+
+
 def check_version(stored: int, given: int, what: str) -> None:
-    """Raise ``ConcurrencyError(code="stale_version")`` unless the record read (``given``) is
-    the stored version."""
+    """Raise :func:`stale_version` unless the record read (``given``) is the stored version."""
     if stored != given:
-        raise ConcurrencyError(
-            "记录已被他人修改, 请重新读取后再保存",
-            f"the {what} was changed by someone else since it was read; reload and retry",
-            code="stale_version",
-            field="version",
-            details={"stored_version": stored, "given_version": given},
-        )
+        raise stale_version(what, stored, given)

@@ -50,6 +50,7 @@ from minzu_core.codes.uscc import parse_uscc
 from minzu_core.errors import ValidationError
 
 __all__ = [
+    "HeldPeriod",
     "as_choice",
     "as_code",
     "as_code_or_none",
@@ -501,6 +502,24 @@ def check_period(start: dt.date, end: dt.date | None, end_field: str = "end") ->
 def in_period(day: dt.date, start: dt.date, end: dt.date | None) -> bool:
     """``start <= day < end`` (``end=None``: open)."""
     return start <= day and (end is None or day < end)
+
+
+class HeldPeriod:
+    """The base of an attrs record that holds on ``start <= d < end`` (``end=None``: still
+    holding), e.g. an appointment or a team membership: the period is checked when the record
+    is made (``end_before_start``) and :meth:`active_on` asks it."""
+
+    __slots__ = ()
+
+    start: dt.date
+    end: dt.date | None
+
+    def __attrs_post_init__(self) -> None:
+        check_period(self.start, self.end)
+
+    def active_on(self, day: dt.date) -> bool:
+        """True if the record holds on ``day`` (``start <= day < end``)."""
+        return in_period(day, self.start, self.end)
 
 
 # -- reprs of personal and confidential data ------------------------------------------------------

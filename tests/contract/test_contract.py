@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import pytest
 
@@ -44,27 +44,26 @@ class TestSqliteFileStore(StoreContract):
         backend.close()
 
 
-class TestPostgresStore(StoreContract):
+class _ServerStore(StoreContract):
+    """A fresh database on the server of :attr:`DIALECT` (skipped when none is configured)."""
+
+    DIALECT: ClassVar[str]
+
     @pytest.fixture
     def store_backend(
         self, fresh_database: Callable[[str], FreshDatabase]
     ) -> Iterator[StoreBackend]:
         from minzu_adapters.sql import open_sql_store
 
-        db = fresh_database("postgresql")
+        db = fresh_database(self.DIALECT)
         backend = open_sql_store(db.url, **db.options)  # type: ignore[arg-type]
         yield backend
         backend.close()
 
 
-class TestMariaDbStore(StoreContract):
-    @pytest.fixture
-    def store_backend(
-        self, fresh_database: Callable[[str], FreshDatabase]
-    ) -> Iterator[StoreBackend]:
-        from minzu_adapters.sql import open_sql_store
+class TestPostgresStore(_ServerStore):
+    DIALECT = "postgresql"
 
-        db = fresh_database("mysql")
-        backend = open_sql_store(db.url, **db.options)  # type: ignore[arg-type]
-        yield backend
-        backend.close()
+
+class TestMariaDbStore(_ServerStore):
+    DIALECT = "mysql"

@@ -105,16 +105,21 @@ class TestUnit:
         assert attrs.evolve(unit, version=2).version == 2
 
 
+def recoding() -> UnitChange:
+    """桃花镇 (360103101) recoded as 桃花街道 (360103014) in 2023."""
+    return UnitChange(
+        UnitChangeKind.RECODED,
+        D2023,
+        "360103101",
+        successors=["360103014"],
+        old_name="桃花镇",
+        new_name="桃花街道",
+    )
+
+
 class TestUnitChange:
     def test_valid(self) -> None:
-        change = UnitChange(
-            UnitChangeKind.RECODED,
-            D2023,
-            "360103101",
-            successors=["360103014"],
-            old_name="桃花镇",
-            new_name="桃花街道",
-        )
+        change = recoding()
         assert change.code == code("360103101000")
         assert change.successors == (code("360103014000"),)
         assert isinstance(change.id, uuid.UUID)
@@ -170,14 +175,7 @@ def sample() -> Hierarchy:
     ]
     changes = [
         UnitChange(UnitChangeKind.ABOLISHED, D2023, "360103005", old_name="西湖街道"),
-        UnitChange(
-            UnitChangeKind.RECODED,
-            D2023,
-            "360103101",
-            successors=["360103014"],
-            old_name="桃花镇",
-            new_name="桃花街道",
-        ),
+        recoding(),
         UnitChange(UnitChangeKind.CREATED, D2023, "360103015", new_name="九洲街道"),
     ]
     return Hierarchy(units, changes)
@@ -448,12 +446,8 @@ class TestEditions:
 
 class TestDiff:
     def test_xihu_2019_to_2023(self) -> None:
-        changes = diff_editions(
-            load_edition("jiangxi-2019"),
-            load_edition("jiangxi-2023"),
-            effective=D2023,
-            within="360103",
-        )
+        old, new = load_edition("jiangxi-2019"), load_edition("jiangxi-2023")
+        changes = diff_editions(old, new, effective=D2023, within="360103")
         summary = [
             (c.kind, c.code.value, tuple(s.value for s in c.successors), c.old_name, c.new_name)
             for c in changes

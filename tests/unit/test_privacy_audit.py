@@ -38,6 +38,17 @@ def chain(n: int, key: bytes | None = None) -> list[audit.AuditEntry]:
     return audit.chain_entries([draft(i) for i in range(n)], key=key)
 
 
+#: A chain of entries and the audit key it was made with (``None``: made without one).
+Chained = tuple[bytes | None, list[audit.AuditEntry]]
+
+
+@st.composite
+def chains(draw: st.DrawFn) -> Chained:
+    """A chain of 1 to 8 entries, made with the audit key or without."""
+    key = KEY if draw(st.booleans()) else None
+    return key, chain(draw(st.integers(1, 8)), key)
+
+
 def test_chaining_numbers_and_links_the_entries() -> None:
     entries = chain(3)
     assert [e.seq for e in entries] == [1, 2, 3]
@@ -143,17 +154,10 @@ def _altered(entry: audit.AuditEntry, field: str, data: st.DataObject) -> audit.
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    size=st.integers(1, 8),
-    keyed=st.booleans(),
-    data=st.data(),
-)
-def test_any_single_alteration_is_detected_and_located(
-    size: int, keyed: bool, data: st.DataObject
-) -> None:
-    key = KEY if keyed else None
-    entries = chain(size, key)
-    i = data.draw(st.integers(0, size - 1))
+@given(trail=chains(), data=st.data())
+def test_any_single_alteration_is_detected_and_located(trail: Chained, data: st.DataObject) -> None:
+    key, entries = trail
+    i = data.draw(st.integers(0, len(entries) - 1))
     field = data.draw(
         st.sampled_from(
             (*_TEXT_FIELDS, "seq", "at", "operation", "field_groups", "purpose", "subject_ids")
@@ -169,17 +173,14 @@ def test_any_single_alteration_is_detected_and_located(
 
 
 @settings(max_examples=150, deadline=None)
-@given(size=st.integers(1, 8), keyed=st.booleans(), data=st.data())
-def test_any_single_deletion_is_detected_and_located(
-    size: int, keyed: bool, data: st.DataObject
-) -> None:
-    key = KEY if keyed else None
-    entries = chain(size, key)
-    i = data.draw(st.integers(0, size - 1))
+@given(trail=chains(), data=st.data())
+def test_any_single_deletion_is_detected_and_located(trail: Chained, data: st.DataObject) -> None:
+    key, entries = trail
+    i = data.draw(st.integers(0, len(entries) - 1))
     tampered = entries[:i] + entries[i + 1 :]
     problems = audit.verify_chain(tampered, key=key, head=entries[-1].hash)
     assert len(problems) == 1
-    if i == size - 1:
+    if i == len(entries) - 1:
         assert (problems[0].kind, problems[0].position) == (audit.AuditProblemKind.HEAD_MISMATCH, i)
     else:
         problem = problems[0]
@@ -191,12 +192,10 @@ def test_any_single_deletion_is_detected_and_located(
 
 
 @settings(max_examples=200, deadline=None)
-@given(size=st.integers(1, 8), keyed=st.booleans(), data=st.data())
-def test_any_single_insertion_is_detected_and_located(
-    size: int, keyed: bool, data: st.DataObject
-) -> None:
-    key = KEY if keyed else None
-    entries = chain(size, key)
+@given(trail=chains(), data=st.data())
+def test_any_single_insertion_is_detected_and_located(trail: Chained, data: st.DataObject) -> None:
+    key, entries = trail
+    size = len(entries)
     p = data.draw(st.integers(0, size))
     how = data.draw(st.sampled_from(["copy", "forged", "rehashed"]))
     if how == "copy":  # a replay of an existing entry

@@ -30,7 +30,7 @@ import attrs
 
 import minzu_core.fields as fields
 from minzu_core.codes.divisions import DivisionCode
-from minzu_core.fields import as_vocabulary_code, check_period, in_period, invalid
+from minzu_core.fields import HeldPeriod, as_vocabulary_code, in_period, invalid
 from minzu_core.labels import Choice, Graded
 
 __all__ = [
@@ -112,7 +112,7 @@ def _day_after_start(activity: Any) -> date:
 
 
 @attrs.frozen
-class Activity:
+class Activity(HeldPeriod):
     """An activity (活动) held ``start <= d < end`` (one day by default).
 
     Attributes:
@@ -143,7 +143,7 @@ class Activity:
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
-        check_period(self.start, self.end)
+        super().__attrs_post_init__()
         if self.minority_participants > self.participants:
             raise invalid(
                 "minority_exceeds_total",
@@ -159,9 +159,8 @@ class Activity:
                 "attendee_ids",
             )
 
-    def held_on(self, day: date) -> bool:
-        """True if the activity runs on ``day``."""
-        return in_period(day, self.start, self.end)
+    #: True if the activity runs on ``day`` (:meth:`~minzu_core.fields.HeldPeriod.active_on`).
+    held_on = HeldPeriod.active_on
 
 
 @attrs.frozen
@@ -176,7 +175,7 @@ class ActivityTotals:
 
 # -- training ------------------------------------------------------------------------------------
 @attrs.frozen
-class TrainingCourse:
+class TrainingCourse(HeldPeriod):
     """A training course (培训班), e.g. of type ``language_training`` (国家通用语言培训班), held
     ``start <= d < end`` (``end=None``: still running). ``activity_id`` may link the activity
     record of the course."""
@@ -189,9 +188,6 @@ class TrainingCourse:
     activity_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
     id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
     version: int = 0
-
-    def __attrs_post_init__(self) -> None:
-        check_period(self.start, self.end)
 
 
 @attrs.frozen
@@ -371,7 +367,7 @@ class VolunteerServiceKind(Choice):
 
 
 @attrs.frozen
-class VolunteerMembership:
+class VolunteerMembership(HeldPeriod):
     """A ledger person is a member of a volunteer team on ``start <= d < end``."""
 
     team_id: uuid.UUID = attrs.field(converter=fields.to_uuid)
@@ -381,13 +377,6 @@ class VolunteerMembership:
     duty: str = attrs.field(default="", converter=fields.to_text_or_empty)
     id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
     version: int = 0
-
-    def __attrs_post_init__(self) -> None:
-        check_period(self.start, self.end)
-
-    def active_on(self, day: date) -> bool:
-        """True if the person is a member on ``day``."""
-        return in_period(day, self.start, self.end)
 
 
 def _hours(value: Any) -> float:

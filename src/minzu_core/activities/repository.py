@@ -36,7 +36,6 @@ from minzu_core.codes.divisions import DivisionCode
 from minzu_core.errors import DuplicateError, ValidationError
 from minzu_core.history import ChangeRecord
 from minzu_core.organisation.bodies import Body, BodyKind
-from minzu_core.organisation.cadres import Official
 from minzu_core.organisation.ports import OrgQuery
 from minzu_core.organisation.repository import OrgSectionRepository
 from minzu_core.repository import List
@@ -71,8 +70,7 @@ class ActivityRepository(OrgSectionRepository):
 
     # -- activities ----------------------------------------------------------------------------
     def _check_activity(self, activity: Activity, current: Activity | None) -> None:
-        self._uow.actor.require(activity.organiser_code, field="organiser_code")
-        self._unit_on(activity.organiser_code, activity.start, "organiser_code", activity.end)
+        self._record_unit(activity.organiser_code, activity.start, "organiser_code", activity.end)
         self._check_type(activity.type, "type")
         if activity.body_id is not None and (
             current is None or current.body_id != activity.body_id
@@ -164,8 +162,7 @@ class ActivityRepository(OrgSectionRepository):
     # -- training ------------------------------------------------------------------------------
     def add_course(self, course: TrainingCourse, *, reason: str) -> TrainingCourse:
         """Store a new training course (organiser in scope, a known type)."""
-        self._uow.actor.require(course.organiser_code, field="organiser_code")
-        self._unit_on(course.organiser_code, course.start, "organiser_code", course.end)
+        self._record_unit(course.organiser_code, course.start, "organiser_code", course.end)
         self._check_type(course.type, "type")
         if course.activity_id is not None:
             self.get(course.activity_id)
@@ -205,14 +202,7 @@ class ActivityRepository(OrgSectionRepository):
         if enrollment.person_id is not None:
             self._person(enrollment.person_id, "person_id")
         else:
-            official = self._s.org_get(Official, str(enrollment.official_id))
-            if official is None or not self._uow.actor.can_read_unit(official.unit_code):
-                raise ValidationError(
-                    "干部记录不存在",
-                    "the official does not exist",
-                    code="official_not_found",
-                    field="official_id",
-                )
+            self._official(enrollment.official_id)
 
     def _check_completion(self, enrollment: Enrollment, course: TrainingCourse) -> None:
         if enrollment.completed_on is None:
@@ -333,8 +323,7 @@ class ActivityRepository(OrgSectionRepository):
 
     # -- demonstration sites -------------------------------------------------------------------
     def _check_site(self, site: DemonstrationSite) -> None:
-        self._uow.actor.require(site.unit_code)
-        self._unit_on(site.unit_code, None, "unit_code")
+        self._record_unit(site.unit_code, None, "unit_code")
         for index, entry in enumerate(site.statuses):
             self._not_future(entry.since, f"statuses[{index}].since")
         if site.body_id is not None:
@@ -396,8 +385,7 @@ class ActivityRepository(OrgSectionRepository):
     def award(self, honour: Honour, *, reason: str) -> Honour:
         """Record an honour awarded by a unit in scope (not in the future); the person must be
         a visible ledger person and a ceremony activity must be held on the award date."""
-        self._uow.actor.require(honour.unit_code)
-        self._unit_on(honour.unit_code, honour.awarded_on, "unit_code")
+        self._record_unit(honour.unit_code, honour.awarded_on, "unit_code")
         self._not_future(honour.awarded_on, "awarded_on")
         if honour.person_id is not None:
             self._person(honour.person_id, "person_id")

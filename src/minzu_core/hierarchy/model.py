@@ -74,6 +74,24 @@ def _default_kind(unit: Unit) -> UnitKind:
     return unit.code.kind
 
 
+#: The fields of :class:`Unit` that must agree with its code, with their Chinese names.
+_IMPLIED_BY_CODE: Final = {"level": "级别", "kind": "类型"}
+
+
+def _agrees_with_code(unit: Unit, attribute: attrs.Attribute[Any], value: LabelledEnum) -> None:
+    """A given ``level``/``kind`` must be what the code implies (``level_mismatch``,
+    ``kind_mismatch``)."""
+    field = attribute.name
+    implied: LabelledEnum = getattr(unit.code, field)
+    if value is not implied:
+        raise ValidationError(
+            f"{_IMPLIED_BY_CODE[field]}与代码不符（代码表示{implied.label_zh}）",
+            f"the {field} does not match the code (the code is {implied.label_en})",
+            code=f"{field}_mismatch",
+            field=field,
+        )
+
+
 @attrs.frozen
 class Unit:
     """One version of an administrative unit (行政区划单位).
@@ -86,32 +104,16 @@ class Unit:
 
     code: DivisionCode = attrs.field(converter=fields.to_code)
     name: str = attrs.field(converter=_unit_name)
-    level: Level = attrs.field(default=attrs.Factory(_default_level, takes_self=True))
-    kind: UnitKind = attrs.field(default=attrs.Factory(_default_kind, takes_self=True))
+    level: Level = attrs.field(
+        default=attrs.Factory(_default_level, takes_self=True), validator=_agrees_with_code
+    )
+    kind: UnitKind = attrs.field(
+        default=attrs.Factory(_default_kind, takes_self=True), validator=_agrees_with_code
+    )
     valid_from: datetime.date | None = attrs.field(default=None, converter=fields.to_date_or_none)
     valid_to: datetime.date | None = attrs.field(default=None, converter=fields.to_date_or_none)
     urban_rural_code: str | None = attrs.field(default=None, converter=_optional_urban_rural)
     version: int = attrs.field(default=0, validator=attrs.validators.ge(0))
-
-    @level.validator
-    def _check_level(self, attribute: attrs.Attribute[Level], value: Level) -> None:
-        if value is not self.code.level:
-            raise ValidationError(
-                f"级别与代码不符（代码表示{self.code.level.label_zh}）",
-                f"the level does not match the code (the code is {self.code.level.label_en})",
-                code="level_mismatch",
-                field="level",
-            )
-
-    @kind.validator
-    def _check_kind(self, attribute: attrs.Attribute[UnitKind], value: UnitKind) -> None:
-        if value is not self.code.kind:
-            raise ValidationError(
-                f"类型与代码不符（代码表示{self.code.kind.label_zh}）",
-                f"the kind does not match the code (the code is {self.code.kind.label_en})",
-                code="kind_mismatch",
-                field="kind",
-            )
 
     @valid_to.validator
     def _check_valid_to(

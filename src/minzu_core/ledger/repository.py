@@ -81,17 +81,10 @@ class PersonRepository(Repository[_Storage]):
         status: ResidenceStatus | None,
         minority: bool | None,
         ethnicity: str | None,
-        limit: int | None = None,
-        offset: int = 0,
     ) -> PersonQuery | None:
-        query = PersonQuery(
-            as_of=as_of,
-            status=status,
-            minority=minority,
-            ethnicity=ethnicity,
-            limit=limit,
-            offset=offset,
-        )
+        """The filters of :meth:`list` and :meth:`count` in ``within`` ∩ the actor's scope
+        (``None``: nothing is visible)."""
+        query = PersonQuery(as_of=as_of, status=status, minority=minority, ethnicity=ethnicity)
         return self._scoped(within, query)
 
     def list(
@@ -107,8 +100,10 @@ class PersonRepository(Repository[_Storage]):
     ) -> List[Person]:
         """Active persons with a residence in ``within``'s subtree (∩ the actor's scope), present
         on ``as_of`` with ``status`` if given, ordered by id."""
-        query = self._query(within, as_of, status, minority, ethnicity, limit, offset)
-        return [] if query is None else self._s.query_persons(query)
+        query = self._query(within, as_of, status, minority, ethnicity)
+        if query is None:
+            return []
+        return self._s.query_persons(attrs.evolve(query, limit=limit, offset=offset))
 
     def count(
         self,

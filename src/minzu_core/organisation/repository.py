@@ -109,17 +109,20 @@ class OrgSectionRepository(Repository[_Storage]):
     def __init__(self, uow: OrganisationContext) -> None:
         super().__init__(uow)
 
-    def _unit_on(
+    def _record_unit(
         self,
         code: DivisionCode,
         start: date | None,
         field: str,
         end: date | None = None,
     ) -> Unit:
-        """The latest stored version of ``code`` whose validity overlaps ``[start, end)``
-        (``start=None``: any version). A record may begin before the unit's recorded
-        ``valid_from`` (editions date units from their publication, not their founding), but
-        not after the unit was closed: ``unit_not_valid``."""
+        """The unit a record is written at: ``code`` must be in the actor's scope
+        (``PermissionDeniedError`` naming ``field``); the answer is its latest stored version
+        whose validity overlaps ``[start, end)`` (``start=None``: any version). A record may
+        begin before the unit's recorded ``valid_from`` (editions date units from their
+        publication, not their founding), but not after the unit was closed:
+        ``unit_not_valid``."""
+        self._uow.actor.require(code, field=field)
         versions = stored_versions(self._s, code, field)
         if start is None:
             return versions[-1]
@@ -150,6 +153,19 @@ class OrgSectionRepository(Repository[_Storage]):
                 code="person_not_found",
                 field=field,
             )
+
+    def _official(self, official_id: uuid.UUID | None) -> Official:
+        """The official, which must exist with its unit readable by the actor (else
+        ``ValidationError(code="official_not_found", field="official_id")``)."""
+        official = self._s.org_get(Official, str(official_id))
+        if official is None or not self._uow.actor.can_read_unit(official.unit_code):
+            raise ValidationError(
+                "干部记录不存在",
+                "the official does not exist",
+                code="official_not_found",
+                field="official_id",
+            )
+        return official
 
     # -- records of the registry ---------------------------------------------------------------
     def _find_record(
@@ -239,8 +255,7 @@ class OrganisationRepository(OrgSectionRepository):
 
     # -- bodies --------------------------------------------------------------------------------
     def _check_body(self, body: Body) -> None:
-        self._uow.actor.require(body.unit_code)
-        self._unit_on(body.unit_code, body.opened, "unit_code", body.closed)
+        self._record_unit(body.unit_code, body.opened, "unit_code", body.closed)
         if body.window_id is not None:
             window = self._uow.services.find_window(body.window_id)
             if window is None or window.unit_code != body.unit_code:
@@ -282,8 +297,7 @@ class OrganisationRepository(OrgSectionRepository):
 
     # -- officials and technicians -------------------------------------------------------------
     def _check_holder(self, holder: Official | Technician) -> None:
-        self._uow.actor.require(holder.unit_code)
-        self._unit_on(holder.unit_code, None, "unit_code")
+        self._record_unit(holder.unit_code, None, "unit_code")
         entries: Sequence[RankEntry | TitleEntry] = holder.history
         for index, entry in enumerate(entries):
             self._not_future(entry.since, f"{holder.HISTORY}[{index}].since")
@@ -405,17 +419,11 @@ class OrganisationRepository(OrgSectionRepository):
 
     # -- appointments --------------------------------------------------------------------------
     def _check_appointment(self, appointment: Appointment) -> None:
-        self._uow.actor.require(appointment.unit_code)
-        unit = self._unit_on(appointment.unit_code, appointment.start, "unit_code", appointment.end)
+        unit = self._record_unit(
+            appointment.unit_code, appointment.start, "unit_code", appointment.end
+        )
         self.policy().check(unit.level, appointment.role)
-        official = self._s.org_get(Official, str(appointment.official_id))
-        if official is None or not self._uow.actor.can_read_unit(official.unit_code):
-            raise ValidationError(
-                "干部记录不存在",
-                "the official does not exist",
-                code="official_not_found",
-                field="official_id",
-            )
+        official = self._official(appointment.official_id)
         if official.left_on is not None and appointment.start >= official.left_on:
             raise ValidationError(
                 "任职开始时该干部已离任",

@@ -20,7 +20,7 @@ import attrs
 
 import minzu_core.fields as fields
 from minzu_core.codes.divisions import DivisionCode, Level
-from minzu_core.fields import as_code, check_period, in_period, invalid
+from minzu_core.fields import HeldPeriod, as_code, invalid
 from minzu_core.hierarchy.model import Unit
 from minzu_core.labels import Choice
 from minzu_core.organisation.cadres import Official
@@ -213,7 +213,7 @@ DEFAULT_POLICY = ResponsibilityPolicy(
 
 
 @attrs.frozen
-class Appointment:
+class Appointment(HeldPeriod):
     """An official holds ``role`` at ``unit_code`` on ``start <= d < end`` (任职).
 
     ``basis`` is the document that made the appointment (任命文件, e.g. 西统字〔2019〕5号);
@@ -229,13 +229,6 @@ class Appointment:
     body_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
     id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
     version: int = 0
-
-    def __attrs_post_init__(self) -> None:
-        check_period(self.start, self.end)
-
-    def active_on(self, day: date) -> bool:
-        """True if the appointment holds on ``day``."""
-        return in_period(day, self.start, self.end)
 
 
 # -- coverage ------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ import pytest
 from minzu_core.clock import CST, FixedClock
 from minzu_core.codes.divisions import Level
 from minzu_core.errors import (
-    ConcurrencyError,
     DuplicateError,
     NotFoundError,
     PermissionDeniedError,
@@ -36,9 +35,11 @@ from minzu_core.privacy.actor import Actor
 from minzu_core.services.model import ServiceCategory, ServiceRequest, ServiceWindow
 from minzu_core.store.factory import Store
 from minzu_core.store.ports import StoreBackend
+from minzu_core.testing.contract_bulk import BulkContract
 from minzu_core.testing.contract_disputes import DisputeContract
 from minzu_core.testing.contract_indicators import IndicatorContract
 from minzu_core.testing.contract_organisation import OrganisationContract
+from minzu_core.testing.contract_support import act_in_turn, assert_stale_write_refused
 from minzu_core.testing.samples import (
     ADMIN,
     COMMUNITY_A,
@@ -52,7 +53,7 @@ from minzu_core.testing.samples import (
 __all__ = ["SAMPLE_UNITS", "StoreContract", "sample_person"]
 
 
-class StoreContract(DisputeContract, OrganisationContract, IndicatorContract):
+class StoreContract(DisputeContract, OrganisationContract, IndicatorContract, BulkContract):
     """The shared contract suite. Override ``store_backend`` to yield a fresh, empty backend."""
 
     @pytest.fixture
@@ -148,14 +149,16 @@ class StoreContract(DisputeContract, OrganisationContract, IndicatorContract):
                 uow.units.add(Unit.create("360103001001", "重复"), reason="测试")
 
     def test_unit_stale_version(self, store: Store) -> None:
-        with store.unit_of_work(ADMIN) as one, store.unit_of_work(ADMIN) as two:
-            a = one.units.get("360103001001")
-            b = two.units.get("360103001001")
-            one.units.save(attrs.evolve(a, urban_rural_code="111"), reason="城乡分类")
-            one.commit()
-            with pytest.raises(ConcurrencyError):
-                two.units.save(attrs.evolve(b, urban_rural_code="112"), reason="城乡分类")
-                two.commit()
+        assert_stale_write_refused(
+            store,
+            lambda uow: uow.units.get("360103001001"),
+            lambda uow, unit: uow.units.save(
+                attrs.evolve(unit, urban_rural_code="111"), reason="城乡分类"
+            ),
+            lambda uow, unit: uow.units.save(
+                attrs.evolve(unit, urban_rural_code="112"), reason="城乡分类"
+            ),
+        )
 
     # -- persons -------------------------------------------------------------------------------
     def test_person_round_trip(self, store: Store) -> None:
@@ -190,29 +193,31 @@ class StoreContract(DisputeContract, OrganisationContract, IndicatorContract):
             assert uow.people.get(child.id) == stored
             assert stored.guardian_id == parent.id
 
+    @staticmethod
+    def _assert_nobody_stored(store: Store, person: Person) -> None:
+        """A new unit of work finds neither ``person`` nor anyone else."""
+        with store.unit_of_work(ADMIN) as reader:
+            assert reader.people.find(person.id) is None
+            assert reader.people.count() == 0
+
     def test_rollback_on_exception(self, store: Store) -> None:
         person = sample_person()
         with pytest.raises(RuntimeError), store.unit_of_work(ADMIN) as uow:
             uow.people.add(person, reason="登记")
             raise RuntimeError("boom")
-        with store.unit_of_work(ADMIN) as uow:
-            assert uow.people.find(person.id) is None
-            assert uow.people.count() == 0
+        self._assert_nobody_stored(store, person)
 
     def test_no_commit_means_rollback(self, store: Store) -> None:
         person = sample_person()
         with store.unit_of_work(ADMIN) as uow:
             uow.people.add(person, reason="登记")
-        with store.unit_of_work(ADMIN) as uow:
-            assert uow.people.find(person.id) is None
+        self._assert_nobody_stored(store, person)
 
     def test_uncommitted_work_is_invisible(self, store: Store) -> None:
         person = sample_person()
         with store.unit_of_work(ADMIN) as writer:
             writer.people.add(person, reason="登记")
-            with store.unit_of_work(ADMIN) as reader:
-                assert reader.people.find(person.id) is None
-                assert reader.people.count() == 0
+            self._assert_nobody_stored(store, person)
             writer.commit()
         with store.unit_of_work(ADMIN) as reader:
             assert reader.people.find(person.id) is not None
@@ -248,14 +253,12 @@ class StoreContract(DisputeContract, OrganisationContract, IndicatorContract):
         with store.unit_of_work(ADMIN) as uow:
             uow.people.add(person, reason="登记")
             uow.commit()
-        with store.unit_of_work(ADMIN) as one, store.unit_of_work(ADMIN) as two:
-            a = one.people.get(person.id)
-            b = two.people.get(person.id)
-            one.people.save(attrs.evolve(a, phone="13900002222"), reason="换号")
-            one.commit()
-            with pytest.raises(ConcurrencyError):
-                two.people.save(attrs.evolve(b, phone="13900003333"), reason="换号")
-                two.commit()
+        assert_stale_write_refused(
+            store,
+            lambda uow: uow.people.get(person.id),
+            lambda uow, p: uow.people.save(attrs.evolve(p, phone="13900002222"), reason="换号"),
+            lambda uow, p: uow.people.save(attrs.evolve(p, phone="13900003333"), reason="换号"),
+        )
         with store.unit_of_work(ADMIN) as uow:
             final = uow.people.get(person.id)
             assert final.phone == "13900002222"
@@ -504,15 +507,9 @@ class StoreContract(DisputeContract, OrganisationContract, IndicatorContract):
             ("follow_up", {"satisfaction": "satisfied"}),
             ("close", {}),
         ]
-        with store.unit_of_work(ADMIN) as uow:
-            for hours, (action, data) in enumerate(steps, start=1):
-                request = uow.services.act(
-                    request, action, at=t0 + timedelta(hours=hours), note=f"第{hours}步", **data
-                )
-            uow.commit()
-        with store.unit_of_work(ADMIN) as uow:
-            loaded = uow.services.get(request.id)
-        assert loaded == request
+        loaded = act_in_turn(
+            store, lambda uow: uow.services, request, steps, start=t0, every=timedelta(hours=1)
+        )
         assert loaded.state == "closed" and loaded.version == 1 + len(steps)
         assert loaded.time_limit_days == 10
         assert loaded.events[3].data == {"documents": ["劳动合同"]}
@@ -573,14 +570,12 @@ class StoreContract(DisputeContract, OrganisationContract, IndicatorContract):
         applicant = self._applicant(store)
         t0 = datetime(2019, 12, 1, 9, tzinfo=CST)
         request = self._submit(store, window, applicant, t0)
-        with store.unit_of_work(ADMIN) as one, store.unit_of_work(ADMIN) as two:
-            a = one.services.get(request.id)
-            b = two.services.get(request.id)
-            one.services.act(a, "accept", at=t0 + timedelta(hours=1))
-            one.commit()
-            with pytest.raises(ConcurrencyError):
-                two.services.act(b, "decline", at=t0 + timedelta(hours=1), reason="x")
-                two.commit()
+        assert_stale_write_refused(
+            store,
+            lambda uow: uow.services.get(request.id),
+            lambda uow, r: uow.services.act(r, "accept", at=t0 + timedelta(hours=1)),
+            lambda uow, r: uow.services.act(r, "decline", at=t0 + timedelta(hours=1), reason="x"),
+        )
         with store.unit_of_work(ADMIN) as uow:
             assert uow.services.get(request.id).state == "accepted"
 

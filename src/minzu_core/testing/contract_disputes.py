@@ -10,7 +10,6 @@ import pytest
 from minzu_core.clock import CST
 from minzu_core.disputes.model import Dispute, Party
 from minzu_core.errors import (
-    ConcurrencyError,
     PermissionDeniedError,
     TransitionError,
     ValidationError,
@@ -18,6 +17,7 @@ from minzu_core.errors import (
 from minzu_core.ledger.model import Person
 from minzu_core.privacy.actor import Actor
 from minzu_core.store.factory import Store
+from minzu_core.testing.contract_support import act_in_turn, assert_stale_write_refused
 from minzu_core.testing.samples import sample_person
 
 __all__ = ["DisputeContract"]
@@ -84,15 +84,9 @@ class DisputeContract:
             ("follow_up", {"summary": "双方满意"}),
             ("archive", {}),
         ]
-        with store.unit_of_work(_ADMIN) as uow:
-            for hours, (action, data) in enumerate(steps, start=1):
-                dispute = uow.disputes.act(
-                    dispute, action, at=T0 + timedelta(days=hours), note=f"第{hours}步", **data
-                )
-            uow.commit()
-        with store.unit_of_work(_ADMIN) as uow:
-            loaded = uow.disputes.get(dispute.id)
-        assert loaded == dispute
+        loaded = act_in_turn(
+            store, lambda uow: uow.disputes, dispute, steps, start=T0, every=timedelta(days=1)
+        )
         assert loaded.state == "archived"
         assert loaded.handling_unit.short == "360103"
         assert loaded.escalations == 2
@@ -212,33 +206,36 @@ class DisputeContract:
 
     def test_dispute_stale_version(self, store: Store) -> None:
         dispute = self._register(store)
-        with store.unit_of_work(_ADMIN) as one, store.unit_of_work(_ADMIN) as two:
-            a = one.disputes.get(dispute.id)
-            b = two.disputes.get(dispute.id)
-            one.disputes.act(a, "accept", at=T0 + timedelta(hours=1))
-            one.commit()
-            with pytest.raises(ConcurrencyError):
-                two.disputes.act(b, "redirect", at=T0 + timedelta(hours=1), channel="judicial")
-                two.commit()
+        assert_stale_write_refused(
+            store,
+            lambda uow: uow.disputes.get(dispute.id),
+            lambda uow, d: uow.disputes.act(d, "accept", at=T0 + timedelta(hours=1)),
+            lambda uow, d: uow.disputes.act(
+                d, "redirect", at=T0 + timedelta(hours=1), channel="judicial"
+            ),
+        )
 
     def test_dispute_queries(self, store: Store) -> None:
-        first = self._register(store)
-        second = self._register(
-            store,
-            at=T0 + timedelta(hours=1),
-            ethnic_factor=False,
-            mass=True,
-            category="邻里",
-            severity="较大",
-            parties=[Party(name="甲"), Party(name="乙")],
-        )
-        third = self._register(
-            store,
-            at=T0 + timedelta(hours=2),
-            ethnic_factor=True,
-            mass=True,
-            origin_unit="360103101200",
-            parties=[Party(name="丙"), Party(name="丁")],
+        # One dispute an hour: the first with _register's defaults, the others with changes.
+        changes: list[dict[str, object]] = [
+            {},
+            {
+                "ethnic_factor": False,
+                "mass": True,
+                "category": "邻里",
+                "severity": "较大",
+                "parties": [Party(name="甲"), Party(name="乙")],
+            },
+            {
+                "ethnic_factor": True,
+                "mass": True,
+                "origin_unit": "360103101200",
+                "parties": [Party(name="丙"), Party(name="丁")],
+            },
+        ]
+        first, second, third = (
+            self._register(store, at=T0 + timedelta(hours=hours), **kw)
+            for hours, kw in enumerate(changes)
         )
         with store.unit_of_work(_ADMIN) as uow:
             for d in (first, second):

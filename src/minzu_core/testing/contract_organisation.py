@@ -15,17 +15,7 @@ from datetime import date, timedelta
 import attrs
 import pytest
 
-from minzu_core.activities.model import (
-    Activity,
-    ActivityType,
-    DemonstrationSite,
-    Enrollment,
-    Honour,
-    ServiceHours,
-    SiteStatusEntry,
-    TrainingCourse,
-    VolunteerMembership,
-)
+from minzu_core.activities import model as activities
 from minzu_core.codes.divisions import Level
 from minzu_core.codes.uscc import make_uscc
 from minzu_core.errors import (
@@ -37,6 +27,7 @@ from minzu_core.errors import (
 )
 from minzu_core.history import ChangeKind
 from minzu_core.ledger.model import Person
+from minzu_core.organisation import responsibility as roles
 from minzu_core.organisation.bodies import Body
 from minzu_core.organisation.cadres import Official, RankEntry, Technician, TitleEntry
 from minzu_core.organisation.responsibility import (
@@ -44,8 +35,6 @@ from minzu_core.organisation.responsibility import (
     DESIGNATED_CADRE,
     ETHNIC_AFFAIRS_OFFICER,
     FIRST_RESPONSIBLE,
-    LEADING_GROUP_LEADER,
-    LEADING_GROUP_MEMBER,
     Appointment,
     ResponsibilityPolicy,
     Role,
@@ -55,6 +44,7 @@ from minzu_core.organisation.responsibility import (
 from minzu_core.privacy.actor import Actor
 from minzu_core.services.model import ServiceCategory, ServiceWindow
 from minzu_core.store.factory import Store
+from minzu_core.testing.contract_support import assert_stale_write_refused
 from minzu_core.testing.samples import sample_person
 
 __all__ = ["OrganisationContract"]
@@ -346,9 +336,9 @@ class OrganisationContract:
         y = date(2019, 1, 1)
         self._appoint(
             store,
-            Appointment(next(o).id, LEADING_GROUP_LEADER, DISTRICT, y),
-            Appointment(next(o).id, LEADING_GROUP_MEMBER, DISTRICT, y),
-            Appointment(next(o).id, LEADING_GROUP_MEMBER, DISTRICT, y),
+            Appointment(next(o).id, roles.LEADING_GROUP_LEADER, DISTRICT, y),
+            Appointment(next(o).id, roles.LEADING_GROUP_MEMBER, DISTRICT, y),
+            Appointment(next(o).id, roles.LEADING_GROUP_MEMBER, DISTRICT, y),
             # 南浦街道: a handover gap for the first responsible, a complete officer
             Appointment(next(o).id, FIRST_RESPONSIBLE, NANPU, y, end=date(2019, 6, 1)),
             Appointment(next(o).id, FIRST_RESPONSIBLE, NANPU, date(2019, 6, 15)),
@@ -430,7 +420,7 @@ class OrganisationContract:
         appointed = self._appoint(
             store,
             Appointment(
-                leader.id, LEADING_GROUP_LEADER, DISTRICT, date(2019, 1, 1), body_id=group.id
+                leader.id, roles.LEADING_GROUP_LEADER, DISTRICT, date(2019, 1, 1), body_id=group.id
             ),
             Appointment(secretary.id, FIRST_RESPONSIBLE, NANPU, date(2018, 1, 1)),
             Appointment(
@@ -450,7 +440,7 @@ class OrganisationContract:
             appointed[2].id,
             appointed[1].id,
         ]
-        assert chain.links[2].of_role(LEADING_GROUP_LEADER)[0].official == leader
+        assert chain.links[2].of_role(roles.LEADING_GROUP_LEADER)[0].official == leader
         assert chain.lines(DEFAULT_POLICY)[1] == "360103001 南浦街道: 第一责任人"
 
     # -- scope, atomicity, versions ------------------------------------------------------------
@@ -468,7 +458,7 @@ class OrganisationContract:
                     Appointment(inside.id, FIRST_RESPONSIBLE, TAOHUA_COMMUNITY, D), reason="r"
                 )
             with pytest.raises(PermissionDeniedError):
-                uow.activities.add(Activity("gala", TAOHUA, "联欢会", D), reason="r")
+                uow.activities.add(activities.Activity("gala", TAOHUA, "联欢会", D), reason="r")
             assert [o.id for o in uow.org.officials()] == [inside.id]
             assert uow.org.count_officials(within=TAOHUA) == 0
             assert uow.org.officials(within=DISTRICT) == [inside]
@@ -479,10 +469,12 @@ class OrganisationContract:
             assert uow.org.appointments() == []
             with pytest.raises(ValidationError):
                 uow.activities.add(
-                    Activity("gala", NANPU, "联欢会", D, participants=-1), reason="r"
+                    activities.Activity("gala", NANPU, "联欢会", D, participants=-1), reason="r"
                 )
             with pytest.raises(ValidationError) as err:
-                Activity("gala", NANPU, "联欢会", D, participants=5, minority_participants=6)
+                activities.Activity(
+                    "gala", NANPU, "联欢会", D, participants=5, minority_participants=6
+                )
             assert (err.value.code, err.value.field) == (
                 "minority_exceeds_total",
                 "minority_participants",
@@ -495,14 +487,12 @@ class OrganisationContract:
         with store.unit_of_work(_ADMIN) as uow:
             body = uow.org.add_body(Body(NANPU, "liaison_station", "联系服务站", D), reason="设立")
             uow.commit()
-        with store.unit_of_work(_ADMIN) as one, store.unit_of_work(_ADMIN) as two:
-            a = one.org.get_body(body.id)
-            b = two.org.get_body(body.id)
-            one.org.save_body(attrs.evolve(a, note="更名"), reason="r")
-            one.commit()
-            with pytest.raises(ConcurrencyError):
-                two.org.save_body(attrs.evolve(b, closed=date(2020, 1, 1)), reason="r")
-                two.commit()
+        assert_stale_write_refused(
+            store,
+            lambda uow: uow.org.get_body(body.id),
+            lambda uow, b: uow.org.save_body(attrs.evolve(b, note="更名"), reason="r"),
+            lambda uow, b: uow.org.save_body(attrs.evolve(b, closed=date(2020, 1, 1)), reason="r"),
+        )
         with store.unit_of_work(_ADMIN) as uow:
             assert uow.org.get_body(body.id).note == "更名"
             assert uow.org.get_body(body.id).closed is None
@@ -513,12 +503,13 @@ class OrganisationContract:
         outsider = self._person(store, 83, TAOHUA_VILLAGE)
         with store.unit_of_work(_ADMIN) as uow:
             custom = uow.activities.add_type(
-                ActivityType("noodle_day", "国庆同吃面", "National Day noodles"), reason="本地活动"
+                activities.ActivityType("noodle_day", "国庆同吃面", "National Day noodles"),
+                reason="本地活动",
             )
             added = [
                 uow.activities.add(a, reason="活动登记")
                 for a in (
-                    Activity(
+                    activities.Activity(
                         "民族团结宣传月/周",
                         DISTRICT,
                         "民族团结宣传月",
@@ -528,7 +519,7 @@ class OrganisationContract:
                         minority_participants=300,
                         materials=2000,
                     ),
-                    Activity(
+                    activities.Activity(
                         "safety_education",
                         NANPU,
                         "安全宣传教育",
@@ -538,7 +529,7 @@ class OrganisationContract:
                         materials=120,
                         attendee_ids={attendee.id},
                     ),
-                    Activity(
+                    activities.Activity(
                         "safety_education",
                         TAOHUA,
                         "安全宣传教育",
@@ -546,7 +537,7 @@ class OrganisationContract:
                         participants=40,
                         minority_participants=38,
                     ),
-                    Activity(
+                    activities.Activity(
                         "noodle_day",
                         COMMUNITY_A,
                         "小面大爱",
@@ -557,16 +548,20 @@ class OrganisationContract:
                 )
             ]
             with pytest.raises(ValidationError) as err:
-                uow.activities.add(Activity("ramadan", NANPU, "x", D), reason="r")
+                uow.activities.add(activities.Activity("ramadan", NANPU, "x", D), reason="r")
             assert (err.value.code, err.value.field) == ("unknown_activity_type", "type")
             with pytest.raises(ValidationError) as err:
                 uow.activities.add(
-                    Activity("gala", NANPU, "x", D, participants=3, attendee_ids={uuid.uuid4()}),
+                    activities.Activity(
+                        "gala", NANPU, "x", D, participants=3, attendee_ids={uuid.uuid4()}
+                    ),
                     reason="r",
                 )
             assert err.value.field == "attendee_ids"
             with pytest.raises(DuplicateError):
-                uow.activities.add_type(ActivityType("gala", "联欢会", "gala"), reason="r")
+                uow.activities.add_type(
+                    activities.ActivityType("gala", "联欢会", "gala"), reason="r"
+                )
             uow.commit()
         with store.unit_of_work(_ADMIN) as uow:
             assert [uow.activities.get(a.id) for a in added] == added
@@ -596,7 +591,9 @@ class OrganisationContract:
                 uow.activities.get(added[2].id)
             with pytest.raises(PermissionDeniedError):
                 uow.activities.add(
-                    Activity("gala", NANPU, "x", D, participants=2, attendee_ids={outsider.id}),
+                    activities.Activity(
+                        "gala", NANPU, "x", D, participants=2, attendee_ids={outsider.id}
+                    ),
                     reason="r",
                 )
 
@@ -605,25 +602,33 @@ class OrganisationContract:
         (cadre,) = self._add_officials(store, _official(COMMUNITY_A))
         with store.unit_of_work(_ADMIN) as uow:
             course = uow.activities.add_course(
-                TrainingCourse(NANPU, "国家通用语言培训班", date(2019, 4, 1), end=date(2019, 7, 1)),
+                activities.TrainingCourse(
+                    NANPU, "国家通用语言培训班", date(2019, 4, 1), end=date(2019, 7, 1)
+                ),
                 reason="开班",
             )
             other = uow.activities.add_course(
-                TrainingCourse(TAOHUA, "电商技能", date(2019, 4, 1), type="other"), reason="开班"
+                activities.TrainingCourse(TAOHUA, "电商技能", date(2019, 4, 1), type="other"),
+                reason="开班",
             )
             uow.activities.enroll(
-                Enrollment(course.id, date(2019, 3, 20), person_id=merchant.id), reason="报名"
+                activities.Enrollment(course.id, date(2019, 3, 20), person_id=merchant.id),
+                reason="报名",
             )
             uow.activities.enroll(
-                Enrollment(course.id, date(2019, 3, 21), official_id=cadre.id), reason="报名"
+                activities.Enrollment(course.id, date(2019, 3, 21), official_id=cadre.id),
+                reason="报名",
             )
             uow.activities.enroll(
-                Enrollment(other.id, date(2019, 3, 21), person_id=merchant.id), reason="报名"
+                activities.Enrollment(other.id, date(2019, 3, 21), person_id=merchant.id),
+                reason="报名",
             )
             uow.commit()
         with store.unit_of_work(_ADMIN) as uow:
             with pytest.raises(DuplicateError) as dup:
-                uow.activities.enroll(Enrollment(course.id, D, person_id=merchant.id), reason="r")
+                uow.activities.enroll(
+                    activities.Enrollment(course.id, D, person_id=merchant.id), reason="r"
+                )
             assert dup.value.code == "duplicate_enrollment"
             with pytest.raises(ValidationError) as err:
                 uow.activities.complete(course.id, uuid.uuid4(), date(2019, 7, 1), reason="结业")
@@ -659,10 +664,10 @@ class OrganisationContract:
 
     # -- recognition and volunteers ------------------------------------------------------------
     def test_demonstration_sites(self, store: Store) -> None:
-        site = DemonstrationSite(
+        site = activities.DemonstrationSite(
             COMMUNITY_A,
             "民族团结一家亲示范点",
-            [SiteStatusEntry("创建中", "区级", date(2018, 3, 1))],
+            [activities.SiteStatusEntry("创建中", "区级", date(2018, 3, 1))],
         )
         with store.unit_of_work(_ADMIN) as uow:
             stored = uow.activities.add_site(site, reason="申报")
@@ -670,12 +675,12 @@ class OrganisationContract:
                 stored, "已命名", date(2019, 5, 1), level="市级", reason="命名", basis="洪民宗字5号"
             )
             other = uow.activities.add_site(
-                DemonstrationSite(
+                activities.DemonstrationSite(
                     TAOHUA,
                     "桃花镇示范点",
                     [
-                        SiteStatusEntry("named", "district", date(2017, 1, 1)),
-                        SiteStatusEntry("revoked", "district", date(2019, 1, 1)),
+                        activities.SiteStatusEntry("named", "district", date(2017, 1, 1)),
+                        activities.SiteStatusEntry("revoked", "district", date(2019, 1, 1)),
                     ],
                 ),
                 reason="申报",
@@ -702,7 +707,7 @@ class OrganisationContract:
         uscc = make_uscc("360103", 1234, individual=True)
         with store.unit_of_work(_ADMIN) as uow:
             ceremony = uow.activities.add(
-                Activity(
+                activities.Activity(
                     "plaque_ceremony",
                     DISTRICT,
                     "文明诚信经营户授牌仪式",
@@ -715,7 +720,7 @@ class OrganisationContract:
             title = "“阿布拉江”式文明诚信经营户"
             awards = [
                 uow.activities.award(
-                    Honour(
+                    activities.Honour(
                         title,
                         DISTRICT,
                         date(2019, 10, 20),
@@ -727,17 +732,17 @@ class OrganisationContract:
                     reason="授牌",
                 ),
                 uow.activities.award(
-                    Honour("优秀志愿者", NANPU, date(2019, 12, 5), person_id=person.id),
+                    activities.Honour("优秀志愿者", NANPU, date(2019, 12, 5), person_id=person.id),
                     reason="表彰",
                 ),
             ]
             broken = uscc[:-1] + ("1" if uscc[-1] == "0" else "0")
             with pytest.raises(ValidationError) as err:
-                Honour(title, DISTRICT, D, business_uscc=broken)
+                activities.Honour(title, DISTRICT, D, business_uscc=broken)
             assert (err.value.code, err.value.field) == ("invalid_uscc", "business_uscc")
             with pytest.raises(ValidationError) as err:
                 uow.activities.award(
-                    Honour(
+                    activities.Honour(
                         title,
                         DISTRICT,
                         date(2019, 10, 21),
@@ -769,24 +774,30 @@ class OrganisationContract:
                 Body(NANPU, "liaison_station", "服务站", date(2019, 1, 1)), reason="设立"
             )
             joined = uow.activities.add_member(
-                VolunteerMembership(team.id, member.id, date(2019, 3, 1), duty="队长"),
+                activities.VolunteerMembership(team.id, member.id, date(2019, 3, 1), duty="队长"),
                 reason="入队",
             )
             uow.activities.add_member(
-                VolunteerMembership(team.id, other.id, date(2019, 4, 1), end=date(2019, 8, 1)),
+                activities.VolunteerMembership(
+                    team.id, other.id, date(2019, 4, 1), end=date(2019, 8, 1)
+                ),
                 reason="入队",
             )
             with pytest.raises(DuplicateError) as dup:
                 uow.activities.add_member(
-                    VolunteerMembership(team.id, member.id, date(2019, 5, 1)), reason="r"
+                    activities.VolunteerMembership(team.id, member.id, date(2019, 5, 1)), reason="r"
                 )
             assert dup.value.code == "membership_overlap"
             with pytest.raises(ValidationError) as err:
-                uow.activities.add_member(VolunteerMembership(station.id, member.id, D), reason="r")
+                uow.activities.add_member(
+                    activities.VolunteerMembership(station.id, member.id, D), reason="r"
+                )
             assert err.value.code == "not_a_team"
             with pytest.raises(ValidationError) as err:
                 uow.activities.add_member(
-                    VolunteerMembership(team.id, other.id, date(2019, 1, 1), end=date(2019, 2, 1)),
+                    activities.VolunteerMembership(
+                        team.id, other.id, date(2019, 1, 1), end=date(2019, 2, 1)
+                    ),
                     reason="r",
                 )
             assert err.value.code == "team_closed"
@@ -797,16 +808,19 @@ class OrganisationContract:
                 ("traffic", date(2019, 10, 1), 3, member.id),
             ):
                 uow.activities.log_hours(
-                    ServiceHours(team.id, kind, day, hours, member_id=who), reason="登记时长"
+                    activities.ServiceHours(team.id, kind, day, hours, member_id=who),
+                    reason="登记时长",
                 )
             with pytest.raises(ValidationError) as err:
                 uow.activities.log_hours(
-                    ServiceHours(team.id, "宣传", date(2019, 9, 1), 2, member_id=other.id),
+                    activities.ServiceHours(
+                        team.id, "宣传", date(2019, 9, 1), 2, member_id=other.id
+                    ),
                     reason="r",
                 )
             assert (err.value.code, err.value.field) == ("not_a_member", "member_id")
             with pytest.raises(ValidationError) as err:
-                ServiceHours(team.id, "宣传", D, 0)
+                activities.ServiceHours(team.id, "宣传", D, 0)
             assert err.value.field == "hours"
             uow.commit()
         with store.unit_of_work(_ADMIN) as uow:

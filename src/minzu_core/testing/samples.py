@@ -8,14 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from minzu_core.codes.resident_id import make_resident_id
-from minzu_core.ledger.model import (
-    HouseholdRegistration,
-    LanguageProficiency,
-    MigrationReason,
-    Person,
-    Residence,
-    ResidenceStatus,
-)
+from minzu_core.ledger import model as ledger
 from minzu_core.privacy.actor import Actor
 
 __all__ = [
@@ -52,30 +45,30 @@ TOWN_VILLAGE = "360103101200"
 def sample_person(
     *,
     unit: str = COMMUNITY_A,
-    status: ResidenceStatus = ResidenceStatus.FLOATING,
+    status: ledger.ResidenceStatus = ledger.ResidenceStatus.FLOATING,
     ethnicity: str = "05",
     seq: int = 1,
     arrival: date = date(2018, 3, 1),
     with_id: bool = True,
-) -> Person:
+) -> ledger.Person:
     """A valid person living in ``unit`` (ID number derived from ``seq``)."""
     number = make_resident_id("653101", date(1990, 1, 1) + timedelta(days=seq), seq % 1000)
-    return Person(
+    return ledger.Person(
         name="阿依古丽",
         ethnicity=ethnicity,
         id_number=number if with_id else None,
         birth_date=None if with_id else date(1990, 1, 1),
         phone="13800001234",
-        household=HouseholdRegistration(division_code="653101", address="喀什市某街道"),
-        language=LanguageProficiency.BASIC,
+        household=ledger.HouseholdRegistration(division_code="653101", address="喀什市某街道"),
+        language=ledger.LanguageProficiency.BASIC,
         residences=(
-            Residence(
+            ledger.Residence(
                 unit_code=unit,
                 status=status,
                 arrival=arrival,
                 address="南昌市西湖区某路 1 号",
                 origin="653101",
-                reason=MigrationReason.BUSINESS,
+                reason=ledger.MigrationReason.BUSINESS,
                 occupation="餐饮",
                 employer="某拉面馆",
             ),

@@ -32,7 +32,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import attrs
 from hypothesis import strategies as st
@@ -60,6 +60,7 @@ from minzu_core.testing.samples import SAMPLE_UNITS, sample_person
 __all__ = ["DisputesAgree", "LedgerAgree", "ServiceRequestsAgree", "StoresAgree"]
 
 ADMIN = Actor.system("stateful")
+C = TypeVar("C")
 
 
 class StoresAgree(RuleBasedStateMachine):
@@ -138,6 +139,23 @@ class StoresAgree(RuleBasedStateMachine):
                 compared.append(error)
         assert compared[0] == compared[1], compared
         return outcomes[0]
+
+    def opened(
+        self, model: dict[uuid.UUID, C], case_id: uuid.UUID, open_case: Callable[[Any], C]
+    ) -> uuid.UUID:
+        """Open a case with ``open_case(uow)`` on each store (it must succeed on both), record
+        the stored case in ``model`` and return its id (for a bundle)."""
+        outcome = self.each(open_case)
+        assert outcome[0] == "ok"
+        model[case_id] = outcome[1]
+        return case_id
+
+    def assert_stored(self, read: Callable[[Any], object], expected: object) -> None:
+        """Both stores hold ``expected``, as ``read(uow)`` returns it (e.g. after a refused
+        action, the case as it was before)."""
+        for store in self.stores:
+            with store.unit_of_work(ADMIN) as uow:
+                assert read(uow) == expected
 
 
 # -- the ledger ----------------------------------------------------------------------------------
@@ -340,10 +358,7 @@ class ServiceRequestsAgree(StoresAgree):
             received_at=self.now,
             actor_id=ADMIN.id,
         )
-        outcome = self.each(lambda uow: uow.services.submit(request))
-        assert outcome[0] == "ok"
-        self.model[request.id] = outcome[1]
-        return request.id
+        return self.opened(self.model, request.id, lambda uow: uow.services.submit(request))
 
     @rule(
         rid=requests,
@@ -373,9 +388,7 @@ class ServiceRequestsAgree(StoresAgree):
             self.now = max(self.now, at)
         else:
             assert not allowed or at < before.events[-1].at or action == "reopen"
-            for store in self.stores:  # a refused action changes nothing
-                with store.unit_of_work(ADMIN) as uow:
-                    assert uow.services.get(rid) == before
+            self.assert_stored(lambda uow: uow.services.get(rid), before)  # nothing changed
 
     @invariant()
     def histories_replay_and_times_add_up(self) -> None:
@@ -453,10 +466,7 @@ class DisputesAgree(StoresAgree):
             ethnic_factor=ethnic,
             mass=mass,
         )
-        outcome = self.each(lambda uow: uow.disputes.register(dispute))
-        assert outcome[0] == "ok"
-        self.model[dispute.id] = outcome[1]
-        return dispute.id
+        return self.opened(self.model, dispute.id, lambda uow: uow.disputes.register(dispute))
 
     @rule(
         did=disputes,
@@ -502,9 +512,7 @@ class DisputesAgree(StoresAgree):
             assert after.version == before.version + 1
             self.model[did] = after
         else:
-            for store in self.stores:  # a refused action changes nothing
-                with store.unit_of_work(ADMIN) as uow:
-                    assert uow.disputes.get(did) == before
+            self.assert_stored(lambda uow: uow.disputes.get(did), before)  # nothing changed
 
     @invariant()
     def histories_replay_and_escalation_goes_up(self) -> None:

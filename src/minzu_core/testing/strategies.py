@@ -19,13 +19,7 @@ from minzu_core.codes.resident_id import (
     resident_id_check_character,
 )
 from minzu_core.hierarchy.model import Unit
-from minzu_core.ledger.model import (
-    LanguageProficiency,
-    MigrationReason,
-    Person,
-    Residence,
-    ResidenceStatus,
-)
+from minzu_core.ledger import model as ledger
 
 __all__ = [
     "STDNUM_REJECTED_ADDRESS_CODES",
@@ -232,31 +226,31 @@ def residences(
     *,
     min_date: datetime.date = datetime.date(2010, 1, 1),
     max_date: datetime.date = datetime.date(2019, 12, 31),
-) -> st.SearchStrategy[Residence]:
+) -> st.SearchStrategy[ledger.Residence]:
     """Valid residence episodes in one of ``unit_codes`` (default: any village-level code)."""
     codes: st.SearchStrategy[DivisionCode] | st.SearchStrategy[str] = (
         division_codes(Level.VILLAGE) if unit_codes is None else st.sampled_from(unit_codes)
     )
     return st.builds(
-        lambda code, status, arrival, stay, reason: Residence(
+        lambda code, status, arrival, stay, reason: ledger.Residence(
             unit_code=code,
             status=status,
             arrival=arrival,
             departure=None if stay is None else arrival + datetime.timedelta(days=stay),
-            origin="653101" if status is ResidenceStatus.FLOATING else None,
-            reason=reason if status is ResidenceStatus.FLOATING else None,
+            origin="653101" if status is ledger.ResidenceStatus.FLOATING else None,
+            reason=reason if status is ledger.ResidenceStatus.FLOATING else None,
         ),
         codes,
-        st.sampled_from(ResidenceStatus),
+        st.sampled_from(ledger.ResidenceStatus),
         st.dates(min_date, max_date),
         st.one_of(st.none(), st.integers(0, 2000)),
-        st.sampled_from(MigrationReason),
+        st.sampled_from(ledger.MigrationReason),
     )
 
 
 def persons(
     unit_codes: list[str] | None = None, *, with_residence: bool = True
-) -> st.SearchStrategy[Person]:
+) -> st.SearchStrategy[ledger.Person]:
     """Valid ledger persons: with or without an ID number (gender and birth date then derived),
     a phone or not, and one residence episode in ``unit_codes`` when ``with_residence``."""
 
@@ -266,10 +260,10 @@ def persons(
         number: str | None,
         birth: datetime.date,
         phone: str | None,
-        language: LanguageProficiency | None,
-        residence: Residence | None,
-    ) -> Person:
-        return Person(
+        language: ledger.LanguageProficiency | None,
+        residence: ledger.Residence | None,
+    ) -> ledger.Person:
+        return ledger.Person(
             name=name,
             ethnicity=ethnicity,
             id_number=number,
@@ -286,7 +280,7 @@ def persons(
         st.one_of(st.none(), resident_id_numbers(min_year=1940, max_year=2005)),
         st.dates(datetime.date(1940, 1, 1), datetime.date(2005, 12, 31)),
         st.one_of(st.none(), mobile_phones()),
-        st.one_of(st.none(), st.sampled_from(LanguageProficiency)),
+        st.one_of(st.none(), st.sampled_from(ledger.LanguageProficiency)),
         residences(unit_codes) if with_residence else st.none(),
     )
 
