@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/indicators.py [--db PATH] [--repeat 3] [--json]
         [--persons 1000000 --requests 1000000 --disputes 200000 --seed 2019]
 
-Generates the province with :func:`minzu_adapters.sql.province.generate_province` if the file
+Generates the province with :func:`minzu_core.demo.province.generate_province` if the file
 does not exist (without ``--db``: ``/tmp/minzu-province-<persons>-<requests>-<disputes>-<seed>.db``;
 20,000 persons take a few seconds, 1,000,000 a few minutes and about 2.5 GB), then times, on the
 same file and in one process:
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         f"/tmp/minzu-province-{args.persons}-{args.requests}-{args.disputes}-{args.seed}.db"
     )
     if not Path(path).exists():
-        from minzu_adapters.sql.province import generate_province
+        from minzu_core.demo.province import generate_province
 
         say(f"generating {path} …")
         began = time.perf_counter()

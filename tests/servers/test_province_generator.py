@@ -24,11 +24,11 @@ import attrs
 import pytest
 from sqlalchemy import select
 
-from minzu_adapters.sql.province import generate_province, province_layout
+from minzu_core.demo.province import generate_province, province_layout
 from minzu_core.clock import CST, FixedClock
 from minzu_core.disputes import CHANNELS, Dispute, DisputeIndex, Party
 from minzu_core.hierarchy import Unit, load_edition
-from minzu_core.ledger import Person, Residence
+from minzu_core.ledger import Person, PersonQuery, Residence
 from minzu_core.privacy import Actor
 from minzu_core.serialization import structure
 from minzu_core.services import RequestIndex, ServiceCategory, ServiceRequest, ServiceWindow
@@ -501,3 +501,39 @@ def test_baselines_on_a_tiny_hand_checked_store(tiny: Path) -> None:
     assert y2018["floating_arrivals"] == {a: (1.0, None)}
     assert y2018["minority_floating"] == {a: (1.0, None)}
     assert y2018["window_coverage"] == {a: (1.0, 1.0), b: (1.0, 1.0)}
+
+
+# -- other stores -------------------------------------------------------------------------------
+def _contents(store: Store) -> tuple[Any, ...]:
+    """Everything a store holds of the dataset, as domain objects in a fixed order."""
+    with store.unit_of_work(ACTOR) as uow:
+        units = sorted(uow.units.list(), key=lambda u: u.code.value)
+        people = uow.session.query_persons(PersonQuery(active_only=False))  # merged ones too
+        windows = sorted(uow.services.windows(), key=lambda w: str(w.id))
+        requests = sorted(uow.services.list(), key=lambda r: str(r.id))
+        disputes = sorted(uow.disputes.list(), key=lambda d: str(d.id))
+    return units, people, windows, requests, disputes
+
+
+@pytest.mark.parametrize("kind", ["memory", "postgresql", "mysql"])
+def test_any_store_gets_the_same_records_through_the_bulk_port(
+    kind: str, tmp_path: Path, fresh_database: Any
+) -> None:
+    sizes = {"persons": 400, "requests": 300, "disputes": 80}
+    generate_province(tmp_path / "p.db", seed=11, workers=0, **sizes)
+    if kind == "memory":
+        url, options = f"memory://province-{uuid.uuid4().hex}", {}
+    else:
+        db = fresh_database(kind)
+        url, options = db.url, db.options
+    summary = generate_province(url, seed=11, workers=0, **sizes, **options)
+    assert summary.file_size is None and summary.persons == 400
+    reference = open_store(f"sqlite:///{tmp_path / 'p.db'}")
+    other = open_store(url, **options)
+    try:
+        assert _contents(other) == _contents(reference)
+        with pytest.raises(ValueError, match="already holds"):
+            generate_province(url, seed=11, workers=0, **sizes, **options)
+    finally:
+        reference.close()
+        other.close()

@@ -149,4 +149,4 @@ class BulkContract:
             stored = uow.services.get(request.id)
             assert stored == request
             assert [e.action for e in stored.events] == ["submit", "accept", "start", "resolve"]
-            assert uow.services.count(states=["resolved"]) == 1
+            assert uow.services.count(states={"resolved"}) == 1

@@ -1,49 +1,44 @@
 """A province-sized synthetic dataset (合成省级数据集) for benchmarks and load tests.
 
-:func:`generate_province` writes a new SQLite file that is a valid minzu-core SQL store: the
-Jiangxi division hierarchy of the shipped NBS edition (``jiangxi-2019``: the province, its
-prefectures, counties and ~1,800 township-level units, plus a few synthetic communities and
-villages under each township, where people live), service windows at the townships, a ledger of
-persons with their residence episodes, service requests and disputes with complete event
-histories. Everything is drawn from a seed, so the same seed gives the same file contents
-(ids included) on every machine.
+:func:`generate_province` fills an empty store (a new SQLite file, or any store URL: PostgreSQL,
+MariaDB, memory) with the Jiangxi division hierarchy of the shipped NBS edition
+(``jiangxi-2019``: the province, its prefectures, counties and ~1,800 township-level units, plus
+a few synthetic communities and villages under each township, where people live), service
+windows at the townships, a ledger of persons with their residence episodes, service requests and
+disputes with complete event histories. Everything is drawn from a seed, so the same seed gives
+the same contents (ids included) on every machine.
 
-It streams: rows are generated and written in fixed-size chunks, each chunk in one transaction
-and from its own seeded random stream, so memory stays flat whatever the size (and worker
-processes can generate chunks while the calling process writes). The file is written without a
-rollback journal and with its secondary indexes built at the end; a run that fails deletes it.
-
-Requests and disputes are built as domain objects (:class:`~minzu_core.services.ServiceRequest`,
-:class:`~minzu_core.disputes.Dispute`, whose constructors replay and check the whole history)
-and their derived columns come from :meth:`RequestIndex.of <minzu_core.services.RequestIndex.of>` /
-:meth:`DisputeIndex.of <minzu_core.disputes.DisputeIndex.of>`, exactly as the SQL adapter stores
-them; rows are written with the ``sqlite3`` module's ``executemany`` in the formats SQLAlchemy
-uses for the same column types (checked against SQLAlchemy's own bind processors on every run).
+It streams: records are generated in fixed-size chunks, each chunk from its own seeded random
+stream, so memory stays flat whatever the size (and worker processes can generate chunks while
+the calling process writes). Every record is a domain object (:class:`~minzu_core.ledger.Person`,
+:class:`~minzu_core.services.ServiceRequest`, :class:`~minzu_core.disputes.Dispute`, whose
+constructors check them, and replay and check a case's whole history), and each chunk is written
+in one transaction through the store's bulk-write port (:class:`~minzu_core.store.BulkPort`:
+multi-row ``INSERT`` statements on the SQL stores, built by the adapter's own row builders).
+The generator is the system actor writing data that is consistent by construction, so it uses
+the port directly, without the repositories' per-record checks (see :mod:`minzu_core.store.bulk`
+for the checked path), and it records no change history.
 
 The data is synthetic: names come from small pools, ID numbers are valid by construction (and
-unique) but belong to nobody. It lives in the SQL adapter because it writes that adapter's
-tables; the domain package stays free of storage code.
+unique) but belong to nobody.
 """
 
 from __future__ import annotations
 
 import bisect
 import itertools
-import json
 import math
 import os
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 
-from minzu_adapters.sql.disputes import dispute_data
-from minzu_adapters.sql.services import request_data, window_data
 from minzu_core.clock import CST
 from minzu_core.codes.divisions import DivisionCode, Level, UnitKind
 from minzu_core.codes.resident_id import make_resident_id
@@ -66,10 +61,17 @@ from minzu_core.disputes.model import (
 from minzu_core.disputes.ports import DisputeIndex
 from minzu_core.hierarchy.editions import load_edition
 from minzu_core.hierarchy.model import Unit
-from minzu_core.hierarchy.ports import unit_key
-from minzu_core.ledger.model import LanguageProficiency, MigrationReason
+from minzu_core.ledger.model import (
+    HouseholdRegistration,
+    LanguageProficiency,
+    MigrationReason,
+    Person,
+    PersonStatus,
+    Residence,
+    ResidenceStatus,
+)
 from minzu_core.lifecycle import Event
-from minzu_core.serialization import unstructure
+from minzu_core.privacy.actor import Actor
 from minzu_core.services.model import (
     CalendarDays,
     Satisfaction,
@@ -78,11 +80,7 @@ from minzu_core.services.model import (
     ServiceWindow,
 )
 from minzu_core.services.ports import RequestIndex
-
-if TYPE_CHECKING:
-    import sqlite3
-
-    from sqlalchemy import Table
+from minzu_core.store.bulk import BulkBatch, write_batch
 
 __all__ = [
     "CHUNK_SIZE",
@@ -101,12 +99,12 @@ EDITION = "jiangxi-2019"
 CHUNK_SIZE = 10_000
 
 #: ``progress(stage, done, total)``: called after every chunk written (stages ``"units"``,
-#: ``"service_windows"``, ``"persons"``, ``"requests"``, ``"disputes"``, ``"analyze"``).
+#: ``"service_windows"``, ``"persons"``, ``"requests"``, ``"disputes"``).
 ProgressCallback = Callable[[str, int, int], None]
 
 _NAMESPACE = uuid.UUID("0b7f9a3e-3c1d-4a55-9e0e-6a2f1d5c2019")
 _ACTOR_PREFIX = "synthetic:"
-_DEFAULT_PREFIX = "minzu_"
+_SYSTEM = Actor.system("synthetic:province")
 
 # Persons per township by kind (街道 are urban and dense) before a per-township jitter.
 _KIND_WEIGHT = {
@@ -150,6 +148,7 @@ _SEQUENCES = 999  # ID-number sequence codes 001–999
 class ProvinceSummary:
     """What :func:`generate_province` wrote."""
 
+    #: the SQLite file written, or the store's URL (password masked).
     path: str
     seed: int
     year: int
@@ -163,9 +162,9 @@ class ProvinceSummary:
     seconds: float
 
     @property
-    def file_size(self) -> int:
-        """Size of the database file in bytes."""
-        return os.path.getsize(self.path)
+    def file_size(self) -> int | None:
+        """Size of the database file in bytes (``None`` for a store that is not a file)."""
+        return os.path.getsize(self.path) if os.path.isfile(self.path) else None
 
 
 @attrs.frozen
@@ -306,145 +305,6 @@ def _windows(
             count += 1
 
 
-# -- storage formats -----------------------------------------------------------------------------
-def _utc_text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("timestamps must be timezone-aware")
-    text: str = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-    return text
-
-
-def _date_text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    text: str = value.isoformat()
-    return text
-
-
-def _bool_int(value: Any) -> int | None:
-    return None if value is None else int(bool(value))
-
-
-def _json_text(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _converter(column: Any) -> Callable[[Any], Any] | None:
-    """How a value is stored in ``column`` on SQLite: the format SQLAlchemy writes."""
-    from sqlalchemy import Boolean, Date
-
-    from minzu_adapters.sql.schema import JSONText, UTCDateTime
-
-    kind = column.type
-    if isinstance(kind, UTCDateTime):
-        return _utc_text
-    if isinstance(kind, Date):
-        return _date_text
-    if isinstance(kind, Boolean):
-        return _bool_int
-    if isinstance(kind, JSONText):
-        return _json_text
-    return None
-
-
-def _check_formats(tables: Sequence[Table]) -> None:
-    """Refuse to write if a converter disagrees with SQLAlchemy's bind processor for its type
-    (guards against a change of SQLAlchemy's SQLite storage formats)."""
-    from sqlalchemy.dialects import sqlite
-
-    dialect = sqlite.dialect()
-    samples: dict[Any, list[Any]] = {
-        _utc_text: [
-            datetime(2019, 1, 1, 0, 0, tzinfo=CST),
-            datetime(2019, 6, 30, 23, 59, 59, 123456, tzinfo=CST),
-            datetime(2018, 3, 4, 5, 6, 7, tzinfo=UTC),
-        ],
-        _date_text: [date(2019, 1, 1), date(2019, 12, 31)],
-        _bool_int: [True, False],
-        _json_text: [{"satisfaction": "满意", "n": 3}, ["a", "b"], []],
-    }
-    for table in tables:
-        for column in table.columns:
-            convert = _converter(column)
-            if convert is None:
-                continue
-            process = column.type.dialect_impl(dialect).bind_processor(dialect)
-            for value in samples[convert]:
-                expected = process(value) if process is not None else value
-                if convert(value) != expected:
-                    raise RuntimeError(
-                        f"storage format of {table.name}.{column.name} changed: "
-                        f"{convert(value)!r} != {expected!r}"
-                    )
-
-
-_Rows = list[tuple[Any, ...]]
-#: One chunk's rows: ``(table name, rows as tuples in column order)``, parents first.
-_Batch = list[tuple[str, _Rows]]
-
-
-def _row_builder(columns: Sequence[tuple[str, Callable[[Any], Any] | None]]) -> Any:
-    """A fast function ``row dict -> tuple`` in column order, each value converted to its
-    stored form (generated code: one call per row instead of one per value)."""
-    namespace: dict[str, Any] = {}
-    parts = []
-    for k, (name, convert) in enumerate(columns):
-        if convert is None:
-            parts.append(f"g({name!r})")
-        else:
-            namespace[f"c{k}"] = convert
-            parts.append(f"c{k}(g({name!r}))")
-    source = f"def build(row):\n    g = row.get\n    return ({', '.join(parts)},)\n"
-    exec(source, namespace)
-    return namespace["build"]
-
-
-class _Tables:
-    """Column order, stored formats and the ``INSERT`` statement of every table."""
-
-    def __init__(self, prefix: str) -> None:
-        from minzu_adapters.sql.schema import build_metadata
-
-        _, tables = build_metadata(prefix)
-        self.prefix = prefix
-        self.tables = tables
-        self.inserts: dict[str, str] = {}
-        self.builders: dict[str, Any] = {}
-        for table in tables.all():
-            columns = [(c.name, _converter(c)) for c in table.columns]
-            names = ", ".join(f'"{name}"' for name, _ in columns)
-            marks = ", ".join("?" for _ in columns)
-            self.inserts[table.name] = f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})'
-            self.builders[table.name] = _row_builder(columns)
-
-    def rows(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> tuple[str, _Rows]:
-        """``rows`` of ``table`` in the stored form."""
-        build = self.builders[table.name]
-        return table.name, [build(row) for row in rows]
-
-
-def _first(row: tuple[Any, ...]) -> Any:
-    return row[0]
-
-
-def _write(conn: sqlite3.Connection, inserts: Mapping[str, str], batch: _Batch) -> None:
-    """Insert one chunk's rows (several tables) in ONE transaction."""
-    conn.execute("BEGIN")
-    try:
-        for table, rows in batch:
-            if rows:
-                rows.sort(key=_first)  # stable: events keep their order within a case
-                conn.executemany(inserts[table], rows)
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
 # -- persons -------------------------------------------------------------------------------------
 class _IdNumbers:
     """Unique (birth date, sequence) pairs for person indices: an affine bijection of the slot
@@ -468,7 +328,7 @@ class _IdNumbers:
         return _EARLIEST_BIRTH + timedelta(days=slot // _SEQUENCES), slot % _SEQUENCES + 1
 
 
-def _person_rows(
+def _persons(
     layout: ProvinceLayout,
     ids: _IdNumbers,
     seed: int,
@@ -476,15 +336,14 @@ def _person_rows(
     start: int,
     stop: int,
     chunk: int,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> list[Person]:
     rng = random.Random(f"{seed}:persons:{chunk}")
     origin_weights = [w for _, _, w in ORIGINS]
-    languages = [v.value for v in LanguageProficiency]
-    reasons = [v.value for v in MigrationReason]
+    languages = list(LanguageProficiency)
+    reasons = list(MigrationReason)
     first_arrival, last_day = date(2010, 1, 1), date(year, 12, 31)
     first_departure = date(year - 2, 1, 1)
-    persons: list[dict[str, Any]] = []
-    residences: list[dict[str, Any]] = []
+    persons: list[Person] = []
     township = layout.township_of(start)
     for index in range(start, stop):
         while index >= layout.person_starts[township + 1]:
@@ -517,52 +376,43 @@ def _person_rows(
             low = max(arrival + timedelta(days=1), first_departure)
             if low <= last_day:
                 departure = _day(rng, low, last_day)
-        person_id = _id(seed, "person", index)
+        name = synthetic_name(rng, ethnicity)
+        phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}" if rng.random() < 0.96 else None
+        language = rng.choice(languages)
+        address = (
+            f"{community.name}{rng.randint(1, 60)}栋{rng.randint(1, 30)}号"
+            if rng.random() < 0.97
+            else None
+        )
+        residence = Residence(
+            id=_id(seed, "residence", index),
+            unit_code=community.code,
+            status=ResidenceStatus.FLOATING if floating else ResidenceStatus.RESIDENT,
+            arrival=arrival,
+            departure=departure,
+            address=address,
+            origin=origin if rng.random() < 0.98 else None,
+            reason=rng.choice(reasons) if floating else None,
+            occupation=rng.choice(OCCUPATIONS),
+        )
         persons.append(
-            {
-                "id": person_id,
-                "name": synthetic_name(rng, ethnicity),
-                "ethnicity": ethnicity,
-                "id_number": id_number,
-                "active_id_number": None if merged else id_number,
-                "gender": gender,
-                "birth_date": birth_date,
-                "phone": (
-                    f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
-                    if rng.random() < 0.96
-                    else None
-                ),
-                "has_household": True,
-                "household_code": DivisionCode.parse(origin6).value,
-                "household_address": None,
-                "language": rng.choice(languages),
-                "guardian_id": None,
-                "status": "merged" if merged else "active",
-                "merged_into": _id(seed, "person", index - 1) if merged else None,
-                "version": 1,
-            }
+            Person(
+                id=_id(seed, "person", index),
+                name=name,
+                ethnicity=ethnicity,
+                id_number=id_number,
+                gender=gender,
+                birth_date=birth_date,
+                phone=phone,
+                household=HouseholdRegistration(division_code=origin6),
+                language=language,
+                residences=(residence,),
+                status=PersonStatus.MERGED if merged else PersonStatus.ACTIVE,
+                merged_into=_id(seed, "person", index - 1) if merged else None,
+                version=1,
+            )
         )
-        residences.append(
-            {
-                "id": _id(seed, "residence", index),
-                "person_id": person_id,
-                "unit_code": community.code.value,
-                "status": "floating" if floating else "resident",
-                "arrival": arrival,
-                "departure": departure,
-                "address": (
-                    f"{community.name}{rng.randint(1, 60)}栋{rng.randint(1, 30)}号"
-                    if rng.random() < 0.97
-                    else None
-                ),
-                "origin": origin if rng.random() < 0.98 else None,
-                "reason": rng.choice(reasons) if floating else None,
-                "occupation": rng.choice(OCCUPATIONS),
-                "employer": None,
-                "employer_uscc": None,
-            }
-        )
-    return persons, residences
+    return persons
 
 
 # -- cases ---------------------------------------------------------------------------------------
@@ -657,7 +507,7 @@ def _request_history(
     return h.events
 
 
-def _request_rows(
+def _requests(
     layout: ProvinceLayout,
     open_windows: Callable[[int, date], list[ServiceWindow]],
     cum_weights: Sequence[float],
@@ -667,15 +517,13 @@ def _request_rows(
     start: int,
     stop: int,
     chunk: int,
-    case_type: str,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> list[tuple[ServiceRequest, RequestIndex]]:
     rng = random.Random(f"{seed}:requests:{chunk}")
     horizon = datetime(year + 1, 1, 1, tzinfo=CST)
     first_day, last_day = date(year - 1, 1, 1), date(year, 12, 31)
     calendar = CalendarDays()
     candidates = range(len(layout.townships))
-    rows: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
+    requests: list[tuple[ServiceRequest, RequestIndex]] = []
     for index in range(start, stop):
         while True:
             township = rng.choices(candidates, cum_weights=cum_weights)[0]
@@ -704,26 +552,8 @@ def _request_rows(
             id=uuid.UUID(_id(seed, "request", index)),
             version=len(history),
         )
-        rows.append(request_data(request, RequestIndex.of(request, calendar)))
-        events.extend(_event_rows(case_type, str(request.id), request.events))
-    return rows, events
-
-
-def _event_rows(case_type: str, case_id: str, events: Sequence[Event]) -> list[dict[str, Any]]:
-    """The ``case_events`` rows, as :mod:`minzu_adapters.sql.cases` builds them."""
-    return [
-        {
-            "case_id": case_id,
-            "seq": seq,
-            "case_type": case_type,
-            "action": e.action,
-            "at": e.at,
-            "actor_id": e.actor_id,
-            "note": e.note,
-            "data": e.data,
-        }
-        for seq, e in enumerate(events)
-    ]
+        requests.append((request, RequestIndex.of(request, calendar)))
+    return requests
 
 
 def _dispute_history(
@@ -792,7 +622,7 @@ def _dispute_history(
     return h.events
 
 
-def _dispute_rows(
+def _disputes(
     layout: ProvinceLayout,
     cum_weights: Sequence[float],
     seed: int,
@@ -801,16 +631,14 @@ def _dispute_rows(
     start: int,
     stop: int,
     chunk: int,
-    case_type: str,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+) -> list[tuple[Dispute, DisputeIndex]]:
     rng = random.Random(f"{seed}:disputes:{chunk}")
     horizon = datetime(year + 1, 1, 1, tzinfo=CST)
     first_day, last_day = date(year - 1, 1, 1), date(year, 12, 31)
     candidates = range(len(layout.townships))
     categories = [c for c, _ in _DISPUTE_CATEGORIES]
     category_weights = [w for _, w in _DISPUTE_CATEGORIES]
-    rows: list[dict[str, Any]] = []
-    events: list[dict[str, Any]] = []
+    disputes: list[tuple[Dispute, DisputeIndex]] = []
     for index in range(start, stop):
         township = rng.choices(candidates, cum_weights=cum_weights)[0]
         origin = layout.townships[township].code
@@ -855,15 +683,8 @@ def _dispute_rows(
             id=uuid.UUID(_id(seed, "dispute", index)),
             version=len(history),
         )
-        rows.append(dispute_data(dispute, DisputeIndex.of(dispute)))
-        events.extend(_event_rows(case_type, str(dispute.id), dispute.events))
-    return rows, events
-
-
-def _unit_row(unit: Unit) -> dict[str, Any]:
-    row: dict[str, Any] = unstructure(unit)
-    row["unit_key"] = unit_key(unit.code, unit.valid_from)
-    return row
+        disputes.append((dispute, DisputeIndex.of(dispute)))
+    return disputes
 
 
 def _chunks(total: int) -> Iterator[tuple[int, int, int]]:
@@ -872,16 +693,11 @@ def _chunks(total: int) -> Iterator[tuple[int, int, int]]:
 
 
 class _Generator:
-    """Generates the rows of any chunk of the dataset, in any process: everything it needs is
-    derived from the arguments, so worker processes rebuild it instead of receiving it."""
+    """Generates the records of any chunk of the dataset, in any process: everything it needs
+    is derived from the arguments, so worker processes rebuild it instead of receiving it."""
 
-    def __init__(self, persons: int, seed: int, year: int, prefix: str) -> None:
-        from minzu_adapters.sql.disputes import DISPUTE_CASE
-        from minzu_adapters.sql.services import SERVICE_CASE
-
+    def __init__(self, persons: int, seed: int, year: int) -> None:
         self.persons, self.seed, self.year = persons, seed, year
-        self.cases = (SERVICE_CASE, DISPUTE_CASE)
-        self.t = _Tables(prefix)
         self.layout = layout = province_layout(persons=persons, seed=seed, year=year)
         self.ids = _IdNumbers(seed, persons)
         self.windows_of: list[list[ServiceWindow]] = [[] for _ in layout.townships]
@@ -897,69 +713,53 @@ class _Generator:
         """The windows of township ``township`` open on ``day``."""
         return [w for w in self.windows_of[township] if w.open_on(day)]
 
-    def fixed(self) -> _Batch:
-        """The units and the service windows."""
-        t, layout = self.t.tables, self.layout
+    def fixed(self) -> BulkBatch:
+        """The units (parents first) and the service windows."""
+        layout = self.layout
         units = sorted(
             [*layout.base_units, *layout.communities], key=lambda u: (u.level.depth, _code(u))
         )
-        return [
-            self.t.rows(t.units, [_unit_row(u) for u in units]),
-            self.t.rows(t.service_windows, [window_data(w) for w in layout.windows]),
-        ]
+        return BulkBatch(units=units, windows=list(layout.windows))
 
-    def chunk(self, stage: str, chunk: int, start: int, stop: int) -> _Batch:
-        """The rows of chunk ``chunk`` (indices ``start``..``stop - 1``) of ``stage``."""
-        t = self.t.tables
+    def chunk(self, stage: str, chunk: int, start: int, stop: int) -> BulkBatch:
+        """The records of chunk ``chunk`` (indices ``start``..``stop - 1``) of ``stage``."""
+        args = (self.seed, self.year)
         if stage == "persons":
-            people, residences = _person_rows(
-                self.layout, self.ids, self.seed, self.year, start, stop, chunk
-            )
-            return [self.t.rows(t.persons, people), self.t.rows(t.residences, residences)]
+            return BulkBatch(persons=_persons(self.layout, self.ids, *args, start, stop, chunk))
         if stage == "requests":
-            rows, events = _request_rows(
+            requests = _requests(
                 self.layout,
                 self.open_windows,
                 self.request_weights,
-                self.seed,
-                self.year,
+                *args,
                 self.persons,
                 start,
                 stop,
                 chunk,
-                self.cases[0],
             )
-            return [self.t.rows(t.service_requests, rows), self.t.rows(t.case_events, events)]
-        rows, events = _dispute_rows(
-            self.layout,
-            self.dispute_weights,
-            self.seed,
-            self.year,
-            self.persons,
-            start,
-            stop,
-            chunk,
-            self.cases[1],
+            return BulkBatch(requests=requests)
+        disputes = _disputes(
+            self.layout, self.dispute_weights, *args, self.persons, start, stop, chunk
         )
-        return [self.t.rows(t.disputes, rows), self.t.rows(t.case_events, events)]
+        return BulkBatch(disputes=disputes)
 
 
 _WORKER: _Generator | None = None
 
 
-def _start_worker(persons: int, seed: int, year: int, prefix: str) -> None:
+def _start_worker(persons: int, seed: int, year: int) -> None:
     global _WORKER
-    _WORKER = _Generator(persons, seed, year, prefix)
+    _WORKER = _Generator(persons, seed, year)
 
 
-def _work(task: tuple[str, int, int, int]) -> _Batch:
+def _work(task: tuple[str, int, int, int]) -> BulkBatch:
     assert _WORKER is not None
     return _WORKER.chunk(*task)
 
 
 def _batches(
     generator: _Generator, tasks: Sequence[tuple[str, int, int, int]], workers: int
-) -> Iterator[_Batch]:
+) -> Iterator[BulkBatch]:
     """The chunks' rows in task order, generated by ``workers`` processes (``0``: here)."""
     if workers <= 0 or len(tasks) <= 1:
         for task in tasks:
@@ -967,9 +767,9 @@ def _batches(
         return
     from concurrent.futures import Future, ProcessPoolExecutor
 
-    args = (generator.persons, generator.seed, generator.year, generator.t.prefix)
+    args = (generator.persons, generator.seed, generator.year)
     with ProcessPoolExecutor(workers, initializer=_start_worker, initargs=args) as pool:
-        pending: list[Future[_Batch]] = []
+        pending: list[Future[BulkBatch]] = []
         queued = iter(tasks)
         for task in itertools.islice(queued, 2 * workers):
             pending.append(pool.submit(_work, task))
@@ -980,14 +780,26 @@ def _batches(
             yield batch
 
 
-def _database_path(path_or_url: str | os.PathLike[str]) -> Path:
+def _target(path_or_url: str | os.PathLike[str]) -> tuple[str, Path | None]:
+    """``(store URL, database file or None)``: a path or ``sqlite:///path`` is a SQLite file;
+    anything else with a scheme is a store URL."""
     text = os.fspath(path_or_url)
-    if "://" in text:
-        scheme, _, rest = text.partition("://")
-        if scheme.lower() != "sqlite" or not rest.startswith("/") or rest in ("/", "/:memory:"):
-            raise ValueError("expected a file path or a sqlite:///path URL")
-        text = rest[1:]
-    return Path(text)
+    if "://" not in text:
+        return f"sqlite:///{text}", Path(text)
+    scheme, _, rest = text.partition("://")
+    if scheme.lower().split("+")[0] != "sqlite":
+        return text, None
+    if not rest.startswith("/") or rest in ("/", "/:memory:"):
+        raise ValueError("expected a file path, a sqlite:///path URL or a store URL")
+    return text, Path(rest[1:])
+
+
+def _prepare_file(path: Path, overwrite: bool) -> None:
+    leftovers = [path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")]
+    if any(f.exists() for f in leftovers[:2]) and not overwrite:
+        raise FileExistsError(str(path))
+    for leftover in leftovers:
+        leftover.unlink(missing_ok=True)
 
 
 def generate_province(
@@ -999,15 +811,16 @@ def generate_province(
     seed: int = 2019,
     year: int = 2019,
     progress: ProgressCallback | None = None,
-    prefix: str = _DEFAULT_PREFIX,
     overwrite: bool = False,
     workers: int | None = None,
+    **options: Any,
 ) -> ProvinceSummary:
-    """Write a province-sized synthetic SQL store (SQLite) over Jiangxi's real townships.
+    """Fill a new store with a province-sized synthetic dataset over Jiangxi's real townships.
 
     Args:
-        path_or_url: the database file (``"province.db"``) or a ``sqlite:///path`` URL; it
-            must not exist unless ``overwrite`` (then it is replaced).
+        path_or_url: a SQLite database file (``"province.db"`` or ``sqlite:///path``; it must
+            not exist unless ``overwrite``, then it is replaced), or the URL of an empty store
+            (``postgresql+psycopg://…``, ``mysql+pymysql://…``, ``memory://NAME``).
         persons: ledger persons, each with one residence episode in a synthetic community
             under a township (urban 街道 are denser). About 40% are resident (常住) and 60%
             floating (流动); about 10% of floating persons left during the last three years;
@@ -1025,99 +838,72 @@ def generate_province(
         seed: the same seed gives the same contents (UUIDs are UUIDv5 of the seed and index).
         year: the last year of the data; no event is later than the end of this year (CST).
         progress: called as ``progress(stage, done, total)`` after every chunk.
-        prefix: the table-name prefix (the store's default unless told otherwise).
-        overwrite: replace an existing file.
-        workers: processes generating rows while this one writes them (default: one less
+        overwrite: replace an existing SQLite file.
+        workers: processes generating records while this one writes them (default: one less
             than the number of CPUs, at most 4; ``0``: generate here). The contents do not
             depend on it.
+        options: passed to :func:`~minzu_core.store.open_store` (e.g. ``prefix="minzu_"`` for
+            the SQL stores).
 
     Returns:
-        what was written. The file opens with ``open_store("sqlite:///<path>")``.
+        what was written. A SQLite file opens with ``open_store("sqlite:///<path>")``.
 
     Raises:
         FileExistsError: the file exists and ``overwrite`` is false.
-        ValueError: a negative size, or requests or disputes without persons.
+        ValueError: a negative size, requests or disputes without persons, or a store URL
+            whose store already holds the province.
     """
-    import sqlite3
-
-    from sqlalchemy import create_engine
-
-    from minzu_adapters.sql.migrate import create_schema
+    from minzu_core.store.factory import open_store
 
     if min(persons, requests, disputes) < 0:
         raise ValueError("sizes must not be negative")
     if persons == 0 and (requests or disputes):
         raise ValueError("requests and disputes need persons (their applicants and parties)")
     began = time.perf_counter()
-    path = _database_path(path_or_url)
-    if path.exists() or Path(f"{path}-wal").exists():
-        if not overwrite:
-            raise FileExistsError(str(path))
-        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            leftover.unlink(missing_ok=True)
+    url, path = _target(path_or_url)
+    if path is not None:
+        _prepare_file(path, overwrite)
     report = progress or (lambda stage, done, total: None)
     if workers is None:
         workers = min(max((os.cpu_count() or 1) - 1, 0), 4)
 
-    generator = _Generator(persons, seed, year, prefix)
-    _check_formats(generator.t.tables.all())
+    generator = _Generator(persons, seed, year)
     if requests and not generator.request_weights[-1]:
         raise ValueError("no township has both a service window and persons")
-    engine = create_engine(f"sqlite:///{path}", hide_parameters=True)
-    try:
-        create_schema(engine, prefix=prefix)
-    finally:
-        engine.dispose()
-
     sizes = {"persons": persons, "requests": requests, "disputes": disputes}
     tasks = [
         (stage, chunk, start, stop)
         for stage, total in sizes.items()
         for chunk, start, stop in _chunks(total)
     ]
-    case_events = generator.t.tables.case_events.name
     events = 0
-    conn = sqlite3.connect(str(path), isolation_level=None)
+    store = open_store(url, **options)
     try:
-        for pragma in (
-            "PRAGMA journal_mode = OFF",
-            "PRAGMA synchronous = OFF",
-            "PRAGMA cache_size = -1048576",
-            "PRAGMA temp_store = MEMORY",
-        ):
-            conn.execute(pragma)
-        # Secondary indexes are built once at the end (a sort) rather than row by row; they are
-        # re-created from their own stored DDL, so the schema ends up exactly as created.
-        indexes = conn.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-            " AND tbl_name LIKE ? ESCAPE '\\' ORDER BY name",
-            (prefix.replace("_", "\\_") + "%",),
-        ).fetchall()
-        for name, _ in indexes:
-            conn.execute(f'DROP INDEX "{name}"')
-        fixed = generator.fixed()
-        _write(conn, generator.t.inserts, fixed)
-        for table, rows in fixed:
-            report(table.removeprefix(prefix), len(rows), len(rows))
-        for (stage, _, _, stop), batch in zip(
-            tasks, _batches(generator, tasks, workers), strict=True
-        ):
-            _write(conn, generator.t.inserts, batch)
-            events += sum(len(rows) for table, rows in batch if table == case_events)
-            report(stage, stop, sizes[stage])
-        for done, (_, sql) in enumerate(indexes, start=1):
-            conn.execute(sql)
-            report("indexes", done, len(indexes))
-        conn.execute("ANALYZE")
-        report("analyze", 1, 1)
+        with store.unit_of_work(_SYSTEM) as uow:
+            if path is None and uow.units.find(generator.layout.base_units[0].code):
+                raise ValueError(f"the store already holds {EDITION}: {store.backend.url}")
+            fixed = generator.fixed()
+            write_batch(uow.session, fixed)
+            uow.commit()
+            report("units", len(fixed.units), len(fixed.units))
+            report("service_windows", len(fixed.windows), len(fixed.windows))
+            for (stage, _, _, stop), batch in zip(
+                tasks, _batches(generator, tasks, workers), strict=True
+            ):
+                write_batch(uow.session, batch)
+                uow.commit()
+                events += sum(len(r.events) for r, _ in batch.requests)
+                events += sum(len(d.events) for d, _ in batch.disputes)
+                report(stage, stop, sizes[stage])
     except BaseException:
-        conn.close()
-        path.unlink(missing_ok=True)  # written without a journal: never leave half a store
+        store.close()
+        if path is not None:
+            _prepare_file(path, overwrite=True)  # never leave half a store behind
         raise
-    conn.close()
+    store.close()
     layout = generator.layout
     return ProvinceSummary(
-        path=str(path),
+        path=str(path) if path is not None else store.backend.url,
         seed=seed,
         year=year,
         units=len(layout.base_units) + len(layout.communities),
@@ -1132,14 +918,16 @@ def generate_province(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m minzu_adapters.sql.province PATH [--persons N] [--requests N]
+    """``python -m minzu_core.demo.province PATH|URL [--persons N] [--requests N]
     [--disputes N] [--seed N] [--year N] [--workers N] [--overwrite]``."""
     import argparse
 
     parser = argparse.ArgumentParser(
-        prog="python -m minzu_adapters.sql.province", description=main.__doc__
+        prog="python -m minzu_core.demo.province", description=main.__doc__
     )
-    parser.add_argument("path", help="the SQLite file to create (or a sqlite:///path URL)")
+    parser.add_argument(
+        "path", help="the SQLite file to create, a sqlite:///path URL, or an empty store's URL"
+    )
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=1_000_000)
     parser.add_argument("--disputes", type=int, default=200_000)
@@ -1170,8 +958,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"wrote {summary.path}: {summary.units:,} units, {summary.windows:,} windows, "
         f"{summary.persons:,} persons, {summary.requests:,} requests, "
-        f"{summary.disputes:,} disputes, {summary.case_events:,} case events; "
-        f"{summary.file_size / 2**20:,.0f} MiB in {summary.seconds:.1f} s"
+        f"{summary.disputes:,} disputes, {summary.case_events:,} case events "
+        f"in {summary.seconds:.1f} s"
     )
     return 0
 
