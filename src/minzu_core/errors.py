@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 __all__ = [
     "ConcurrencyError",
+    "ConfigurationError",
     "ConnectionLostError",
     "DataTooLongError",
     "DuplicateError",
@@ -140,7 +141,15 @@ class StoreError(MinzuError):
     default_code = "store_error"
 
 
-class UnknownStoreError(StoreError):
+class ConfigurationError(StoreError):
+    """A store URL or option is wrong (存储配置错误): malformed, an unknown or uninstalled
+    driver, an option the driver refuses. ``field`` names the part (``url.port``,
+    ``url.drivername``, ``url.query`` …); messages show the URL with its password masked."""
+
+    default_code = "invalid_store_configuration"
+
+
+class UnknownStoreError(ConfigurationError):
     """No storage adapter is registered for the URL's scheme (未知的存储类型)."""
 
     default_code = "unknown_store"

@@ -49,11 +49,17 @@ from typing import Any
 import attrs
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from minzu_core.errors import StoreError, UnknownStoreError
+from minzu_core.errors import ConfigurationError, StoreError, UnknownStoreError
 
-__all__ = ["SERVER_ISOLATION_LEVEL", "StoreEngine", "create_store_engine", "remove_dir"]
+__all__ = [
+    "SERVER_ISOLATION_LEVEL",
+    "StoreEngine",
+    "create_store_engine",
+    "refused_option",
+    "remove_dir",
+]
 
 #: URL schemes without a driver, and the driver the store uses for them.
 _DEFAULT_DRIVERS = {
@@ -95,6 +101,60 @@ def _configure_sqlite(engine: Engine, *, wal: bool, busy_timeout: float) -> None
 
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "begin", on_begin)
+
+
+#: What to install for a driver module that is missing.
+_DRIVER_EXTRAS = {
+    "psycopg": 'pip install "minzu-core[postgres]"',
+    "pymysql": 'pip install "minzu-core[mysql]"',
+    "psycopg2": 'pip install "minzu-core[postgres]" and use postgresql+psycopg://',
+    "MySQLdb": 'pip install "minzu-core[mysql]" and use mysql+pymysql://',
+}
+
+
+def _malformed_part(url: str) -> str:
+    """The part of a URL that does not parse: ``url.host``, ``url.port`` or ``url``."""
+    from urllib.parse import urlsplit
+
+    try:
+        urlsplit(url).port  # noqa: B018 - parsing the port is the check
+    except ValueError as err:
+        return "url.host" if "IPv6" in str(err) else "url.port"
+    return "url"
+
+
+def _driver_error(drivername: str, err: BaseException, display_url: str) -> ConfigurationError:
+    """A ConfigurationError for a dialect or driver that SQLAlchemy cannot load."""
+    if isinstance(err, ImportError):
+        module = err.name or drivername
+        hint = _DRIVER_EXTRAS.get(module, f"pip install {module}")
+        return ConfigurationError(
+            f"未安装数据库驱动 {module} ({display_url}); 请安装: {hint}",
+            f"the database driver {module} is not installed ({display_url}); install it: {hint}",
+            code="driver_not_installed",
+            field="url.drivername",
+            details={"driver": drivername, "module": module, "install": hint},
+        )
+    return ConfigurationError(
+        f"未知的数据库方言或驱动 {drivername} ({display_url})",
+        f"unknown database dialect or driver {drivername} ({display_url}); "
+        "use sqlite://, postgresql+psycopg:// or mysql+pymysql://",
+        code="unknown_driver",
+        field="url.drivername",
+        details={"driver": drivername},
+    )
+
+
+def refused_option(err: Exception, display_url: str) -> ConfigurationError:
+    """A ConfigurationError for a URL option (or file name) the driver refused with ``err``."""
+    part = "url.database" if "null byte" in str(err) else "url.query"
+    return ConfigurationError(
+        f"数据库驱动不接受存储 URL 的参数 ({part}: {display_url})",
+        f"the database driver refused the store URL ({part} of {display_url}): "
+        f"{type(err).__name__}",
+        code="invalid_store_option",
+        field=part,
+    )
 
 
 def _with_default_driver(sa_url: URL) -> URL:
@@ -189,9 +249,13 @@ def create_store_engine(
     """
     try:
         sa_url = make_url(url)
-    except ArgumentError as err:
+    except (ArgumentError, ValueError) as err:
+        part = _malformed_part(url)
         raise UnknownStoreError(
-            "存储 URL 格式不正确", "malformed store URL", code="malformed_store_url", field="url"
+            f"存储 URL 格式不正确 ({part})",
+            f"malformed store URL ({part})",
+            code="malformed_store_url",
+            field=part,
         ) from err
     display_url = sa_url.render_as_string(hide_password=True)
     sa_url = _with_default_driver(sa_url)
@@ -207,9 +271,13 @@ def create_store_engine(
         _server_engine_options(engine_options)
     try:
         engine = create_engine(sa_url, **engine_options)
-    except BaseException:
+    except BaseException as err:
         if temp_dir:
             remove_dir(temp_dir)
+        if isinstance(err, (NoSuchModuleError, ImportError)):
+            raise _driver_error(sa_url.drivername, err, display_url) from err
+        if isinstance(err, (ValueError, TypeError)):
+            raise refused_option(err, display_url) from err
         raise
     if is_sqlite:
         _configure_sqlite(engine, wal=sqlite_wal, busy_timeout=sqlite_busy_timeout)

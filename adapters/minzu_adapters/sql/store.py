@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from minzu_adapters.sql.bulk import BulkStorage
 from minzu_adapters.sql.disputes import DisputeStorage
-from minzu_adapters.sql.engine import create_store_engine, remove_dir
+from minzu_adapters.sql.engine import create_store_engine, refused_option, remove_dir
 from minzu_adapters.sql.errors import translate_errors
 from minzu_adapters.sql.hierarchy import UnitStorage
 from minzu_adapters.sql.history import HistoryStorage
@@ -208,6 +208,11 @@ def open_sql_store(
     if create_tables:
         try:
             backend.create_schema()
+        except (ValueError, TypeError, AttributeError) as err:
+            # The first connection: the driver refused an option of the URL (a query argument
+            # it does not know or cannot read, a NUL byte in a file name …).
+            backend.close()
+            raise refused_option(err, opened.url) from err
         except BaseException:
             backend.close()
             raise
