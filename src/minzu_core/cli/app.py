@@ -10,9 +10,10 @@ print one line (Chinese and English) and exit with status 2.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -419,17 +420,27 @@ def _schema_backend(store: str, prefix: str, schema: str | None) -> SchemaManage
     return backend
 
 
+_T = TypeVar("_T")
+
+
+def _on_schema(
+    store: str, prefix: str, schema: str | None, work: Callable[[SchemaManaged], _T]
+) -> _T:
+    """``work(backend)`` on the store's schema-managed backend, closed afterwards."""
+    backend = _schema_backend(store, prefix, schema)
+    try:
+        return work(backend)
+    finally:
+        backend.close()
+
+
 @schema_app.command("create")
 @_friendly
 def schema_create(
     store: SqlStoreOption, prefix: PrefixOption = "minzu_", schema: SchemaOption = None
 ) -> None:
     """Create the tables in a new database and stamp the newest revision."""
-    backend = _schema_backend(store, prefix, schema)
-    try:
-        revision = backend.schema_create()
-    finally:
-        backend.close()
+    revision = _on_schema(store, prefix, schema, lambda backend: backend.schema_create())
     _out.print(f"tables created, schema at revision {revision}")
 
 
@@ -442,12 +453,12 @@ def schema_upgrade(
     revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
 ) -> None:
     """Upgrade the tables to the newest (or the given) revision; a no-op when up to date."""
-    backend = _schema_backend(store, prefix, schema)
-    try:
+
+    def upgrade(backend: SchemaManaged) -> tuple[str | None, str | None]:
         before, _ = backend.schema_revision()
-        after = backend.schema_upgrade(revision)
-    finally:
-        backend.close()
+        return before, backend.schema_upgrade(revision)
+
+    before, after = _on_schema(store, prefix, schema, upgrade)
     if before == after:
         _out.print(f"schema already at revision {after}")
     else:
@@ -460,11 +471,7 @@ def schema_current(
     store: SqlStoreOption, prefix: PrefixOption = "minzu_", schema: SchemaOption = None
 ) -> None:
     """Print the revision the database is at and the newest one."""
-    backend = _schema_backend(store, prefix, schema)
-    try:
-        current, head = backend.schema_revision()
-    finally:
-        backend.close()
+    current, head = _on_schema(store, prefix, schema, lambda backend: backend.schema_revision())
     _out.print(f"current {current or 'none'}, head {head}")
 
 

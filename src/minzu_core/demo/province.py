@@ -328,15 +328,8 @@ class _IdNumbers:
         return _EARLIEST_BIRTH + timedelta(days=slot // _SEQUENCES), slot % _SEQUENCES + 1
 
 
-def _persons(
-    layout: ProvinceLayout,
-    ids: _IdNumbers,
-    seed: int,
-    year: int,
-    start: int,
-    stop: int,
-    chunk: int,
-) -> list[Person]:
+def _persons(g: _Generator, start: int, stop: int, chunk: int) -> list[Person]:
+    layout, ids, seed, year = g.layout, g.ids, g.seed, g.year
     rng = random.Random(f"{seed}:persons:{chunk}")
     origin_weights = [w for _, _, w in ORIGINS]
     languages = list(LanguageProficiency)
@@ -508,16 +501,10 @@ def _request_history(
 
 
 def _requests(
-    layout: ProvinceLayout,
-    open_windows: Callable[[int, date], list[ServiceWindow]],
-    cum_weights: Sequence[float],
-    seed: int,
-    year: int,
-    persons: int,
-    start: int,
-    stop: int,
-    chunk: int,
+    g: _Generator, start: int, stop: int, chunk: int
 ) -> list[tuple[ServiceRequest, RequestIndex]]:
+    layout, seed, year, persons = g.layout, g.seed, g.year, g.persons
+    open_windows, cum_weights = g.open_windows, g.request_weights
     rng = random.Random(f"{seed}:requests:{chunk}")
     horizon = datetime(year + 1, 1, 1, tzinfo=CST)
     first_day, last_day = date(year - 1, 1, 1), date(year, 12, 31)
@@ -623,15 +610,10 @@ def _dispute_history(
 
 
 def _disputes(
-    layout: ProvinceLayout,
-    cum_weights: Sequence[float],
-    seed: int,
-    year: int,
-    persons: int,
-    start: int,
-    stop: int,
-    chunk: int,
+    g: _Generator, start: int, stop: int, chunk: int
 ) -> list[tuple[Dispute, DisputeIndex]]:
+    layout, seed, year, persons = g.layout, g.seed, g.year, g.persons
+    cum_weights = g.dispute_weights
     rng = random.Random(f"{seed}:disputes:{chunk}")
     horizon = datetime(year + 1, 1, 1, tzinfo=CST)
     first_day, last_day = date(year - 1, 1, 1), date(year, 12, 31)
@@ -723,25 +705,11 @@ class _Generator:
 
     def chunk(self, stage: str, chunk: int, start: int, stop: int) -> BulkBatch:
         """The records of chunk ``chunk`` (indices ``start``..``stop - 1``) of ``stage``."""
-        args = (self.seed, self.year)
         if stage == "persons":
-            return BulkBatch(persons=_persons(self.layout, self.ids, *args, start, stop, chunk))
+            return BulkBatch(persons=_persons(self, start, stop, chunk))
         if stage == "requests":
-            requests = _requests(
-                self.layout,
-                self.open_windows,
-                self.request_weights,
-                *args,
-                self.persons,
-                start,
-                stop,
-                chunk,
-            )
-            return BulkBatch(requests=requests)
-        disputes = _disputes(
-            self.layout, self.dispute_weights, *args, self.persons, start, stop, chunk
-        )
-        return BulkBatch(disputes=disputes)
+            return BulkBatch(requests=_requests(self, start, stop, chunk))
+        return BulkBatch(disputes=_disputes(self, start, stop, chunk))
 
 
 _WORKER: _Generator | None = None
@@ -944,17 +912,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             shown[stage] = done // step
             print(f"{stage:<16} {done:>9,} / {total:,}", flush=True)
 
-    summary = generate_province(
-        args.path,
-        persons=args.persons,
-        requests=args.requests,
-        disputes=args.disputes,
-        seed=args.seed,
-        year=args.year,
-        workers=args.workers,
-        overwrite=args.overwrite,
-        progress=progress,
-    )
+    options = vars(args)  # persons, requests, disputes, seed, year, workers, overwrite
+    summary = generate_province(options.pop("path"), **options, progress=progress)
     print(
         f"wrote {summary.path}: {summary.units:,} units, {summary.windows:,} windows, "
         f"{summary.persons:,} persons, {summary.requests:,} requests, "

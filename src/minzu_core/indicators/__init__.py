@@ -16,88 +16,19 @@
 pandas, openpyxl and matplotlib are optional: only the methods that need them import them.
 """
 
+from minzu_core.indicators import catalog, definitions, engine, periods, query, results
 from minzu_core.indicators._common import MissingDependencyError
-from minzu_core.indicators.catalog import (
-    CATALOG,
-    CATALOG_BY_ID,
-    catalog_indicator,
-    resolve_indicators,
-)
-from minzu_core.indicators.definitions import (
-    DERIVED_FIELDS,
-    ENTITY_FIELDS,
-    ENTITY_UNIT_FIELDS,
-    ORDERED_FIELDS,
-    Aggregate,
-    DateRole,
-    Entity,
-    Filter,
-    Indicator,
-    IndicatorKind,
-    Measure,
-    Op,
-    check_supported,
-    indicator_from_json,
-    indicator_to_json,
-    register_entity,
-)
-from minzu_core.indicators.engine import HierarchyMode, IndicatorRequest, compute
-from minzu_core.indicators.periods import Period, PeriodKind, parse_period
-from minzu_core.indicators.query import AggregateQuery, AggregateRow, Aggregating
-from minzu_core.indicators.results import (
-    COLUMNS,
-    JSON_SCHEMA,
-    JSON_VERSION,
-    ResultRow,
-    ResultTable,
-    Status,
-    TableMetadata,
-    ratio,
-    round_half_up,
-    suppress,
-    with_comparisons,
-)
+from minzu_core.indicators.catalog import *  # noqa: F403
+from minzu_core.indicators.definitions import *  # noqa: F403
+from minzu_core.indicators.engine import *  # noqa: F403
+from minzu_core.indicators.periods import *  # noqa: F403
+from minzu_core.indicators.query import *  # noqa: F403
+from minzu_core.indicators.results import *  # noqa: F403
 
-__all__ = [
-    "CATALOG",
-    "CATALOG_BY_ID",
-    "COLUMNS",
-    "DERIVED_FIELDS",
-    "ENTITY_FIELDS",
-    "ENTITY_UNIT_FIELDS",
-    "JSON_SCHEMA",
-    "JSON_VERSION",
-    "ORDERED_FIELDS",
-    "Aggregate",
-    "AggregateQuery",
-    "AggregateRow",
-    "Aggregating",
-    "DateRole",
-    "Entity",
-    "Filter",
-    "HierarchyMode",
-    "Indicator",
-    "IndicatorKind",
-    "IndicatorRequest",
-    "Measure",
-    "MissingDependencyError",
-    "Op",
-    "Period",
-    "PeriodKind",
-    "ResultRow",
-    "ResultTable",
-    "Status",
-    "TableMetadata",
-    "catalog_indicator",
-    "check_supported",
-    "compute",
-    "indicator_from_json",
-    "indicator_to_json",
-    "parse_period",
-    "ratio",
-    "register_entity",
-    "resolve_indicators",
-    "round_half_up",
-    "suppress",
-    "with_comparisons",
-]
+__all__ = ["MissingDependencyError"]
+__all__ += catalog.__all__
+__all__ += definitions.__all__
+__all__ += engine.__all__
+__all__ += periods.__all__
+__all__ += query.__all__
+__all__ += results.__all__
