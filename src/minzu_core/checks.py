@@ -6,7 +6,7 @@ import uuid
 
 from minzu_core.errors import ConcurrencyError, ValidationError
 
-__all__ = ["check_version", "parse_uuid", "require_reason", "stale_version"]
+__all__ = ["check_version", "parse_uuid", "require_reason", "stale_version", "storable_text"]
 
 
 def require_reason(reason: str) -> str:
@@ -14,13 +14,39 @@ def require_reason(reason: str) -> str:
 
     Called before anything is written, so a refused change leaves the unit of work untouched.
     """
-    text = (reason or "").strip()
+    if reason is not None and not isinstance(reason, str):
+        raise ValidationError(
+            "变更原因须为文本", "the reason must be text", code="invalid_type", field="reason"
+        )
+    text = storable_text((reason or "").strip(), "reason")
     if not text:
         raise ValidationError(
             "每次变更都须说明原因",
             "every change needs a reason",
             code="reason_required",
             field="reason",
+        )
+    return text
+
+
+def storable_text(text: str, field: str) -> str:
+    """``text`` if every store can keep it: no lone surrogate (which arrives from broken UTF-16
+    sources and cannot be encoded as UTF-8) and no NUL character; else
+    ``ValidationError(code="invalid_text")`` naming ``field``."""
+    if text.isascii() and "\x00" not in text:
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        bad = True
+    else:
+        bad = "\x00" in text
+    if bad:
+        raise ValidationError(
+            f"{field} 含有无法存储的字符 (孤立代理项或空字符)",
+            f"{field} contains a character no store can keep (a lone surrogate or NUL)",
+            code="invalid_text",
+            field=field,
         )
     return text
 

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from minzu_core.checks import parse_uuid
+from minzu_core.checks import parse_uuid, storable_text
 from minzu_core.codes.divisions import DivisionCode
 from minzu_core.codes.ethnicity import normalize_ethnicity_code
 from minzu_core.codes.masking import mask_address, mask_name
@@ -185,7 +185,7 @@ def as_text(value: Any, field: str, *, required: bool = True) -> str:
     if value is None:
         text = ""
     elif isinstance(value, str):
-        text = value.strip()
+        text = storable_text(value.strip(), field)
     else:
         raise _wrong_type(field, "文本", "text")
     if required and not text:
@@ -204,6 +204,7 @@ def as_strings(values: Any, field: str) -> tuple[str, ...]:
     for index, item in enumerate(items):
         if not isinstance(item, str):
             raise _wrong_type(f"{field}[{index}]", "文本", "text")
+        storable_text(item, f"{field}[{index}]")
     return items
 
 

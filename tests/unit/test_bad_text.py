@@ -1,0 +1,72 @@
+"""Text no store can keep (issue 18): a lone surrogate (from broken UTF-16 sources) or a NUL is
+refused at construction with ``invalid_text`` naming the field, on every text field and every
+store alike (the SQL stores used to fail with ``UnicodeEncodeError``, memory stored it); a reason
+that is not text is ``invalid_type``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from minzu_core.checks import require_reason, storable_text
+from minzu_core.errors import ValidationError
+from minzu_core.ledger.model import Person, Residence
+from minzu_core.store.factory import open_store
+from minzu_core.testing.samples import ADMIN, sample_person
+
+
+@pytest.mark.parametrize("bad", ["a\ud800", "\udfffb", "a\x00b"])
+def test_unstorable_text_is_refused_naming_the_field(bad: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        Person(name=bad, ethnicity="05")
+    assert (err.value.code, err.value.field) == ("invalid_text", "name")
+    with pytest.raises(ValidationError) as err:
+        Residence(unit_code="360103001001", status="流动", arrival="2019-01-01", address=bad)
+    assert err.value.field == "address"
+    with pytest.raises(ValidationError) as err:
+        require_reason(bad)
+    assert (err.value.code, err.value.field) == ("invalid_text", "reason")
+
+
+@given(st.text())
+def test_text_that_encodes_as_utf8_without_nul_is_kept(text: str) -> None:
+    try:
+        text.encode("utf-8")
+        storable = "\x00" not in text
+    except UnicodeEncodeError:
+        storable = False
+    if storable:
+        assert storable_text(text, "f") == text
+    else:
+        with pytest.raises(ValidationError):
+            storable_text(text, "f")
+
+
+@pytest.mark.parametrize("reason", [5, 1.5, b"bytes", ["x"]])
+def test_a_reason_that_is_not_text(reason: Any) -> None:
+    with pytest.raises(ValidationError) as err:
+        require_reason(reason)
+    assert (err.value.code, err.value.field) == ("invalid_type", "reason")
+
+
+@pytest.mark.parametrize("url", ["memory://", "sqlite://"])
+def test_a_refused_reason_stores_nothing(url: str) -> None:
+    from minzu_core.hierarchy.model import Unit
+    from minzu_core.testing.samples import SAMPLE_UNITS
+
+    store = open_store(url)
+    try:
+        with store.unit_of_work(ADMIN) as uow:
+            uow.units.add_many([Unit.create(c, n) for c, n in SAMPLE_UNITS], reason="建立")
+            uow.commit()
+        with store.unit_of_work(ADMIN) as uow:
+            with pytest.raises(ValidationError):
+                uow.people.add(sample_person(seq=5), reason="导入\ud800")
+            uow.commit()
+        with store.unit_of_work(ADMIN) as uow:
+            assert uow.people.count() == 0
+    finally:
+        store.close()
