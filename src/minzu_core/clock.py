@@ -30,9 +30,17 @@ def today_cst(clock: Clock = system_clock) -> date:
 
 
 def require_aware(value: datetime, field: str) -> datetime:
-    """Return ``value`` if it is timezone-aware, else raise a ``ValidationError``."""
+    """Return ``value`` if it is a timezone-aware datetime, else raise a ``ValidationError``
+    (``invalid_type`` for anything but a datetime, ``naive_datetime`` without a timezone)."""
     from minzu_core.errors import ValidationError
 
+    if not isinstance(value, datetime):
+        raise ValidationError(
+            f"{field} 须为带时区的日期时间",
+            f"{field} must be a timezone-aware datetime",
+            code="invalid_type",
+            field=field,
+        )
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(
             f"时间必须带时区: {field}",

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Self
 
 import attrs
 
+from minzu_core.checks import storable_text
 from minzu_core.clock import CST, require_aware
 from minzu_core.errors import TransitionError, ValidationError
 
@@ -31,7 +32,31 @@ def _frozen(values: Iterable[str]) -> frozenset[str]:
 
 
 def _data(value: Mapping[str, Any] | None) -> dict[str, Any]:
+    if value is not None and not isinstance(value, Mapping):
+        raise ValidationError(
+            "事件数据须为键值对", "event data must be a mapping", code="invalid_type", field="data"
+        )
     return dict(value or {})
+
+
+def _text(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(
+            f"{field} 须为文本", f"{field} must be text", code="invalid_type", field=field
+        )
+    return storable_text(value, field)
+
+
+def _action(value: Any) -> str:
+    return _text(value, "action")
+
+
+def _actor_id(value: Any) -> str:
+    return _text(value, "actor_id")
+
+
+def _note(value: Any) -> str:
+    return _text(value, "note")
 
 
 @attrs.frozen
@@ -46,10 +71,10 @@ class Event:
         data: JSON-ready values the action carries (reason, outcome, satisfaction …).
     """
 
-    action: str
+    action: str = attrs.field(converter=_action)
     at: datetime = attrs.field(converter=_aware)
-    actor_id: str
-    note: str = attrs.field(default="", repr=False)
+    actor_id: str = attrs.field(converter=_actor_id)
+    note: str = attrs.field(default="", repr=False, converter=_note)
     data: dict[str, Any] = attrs.field(factory=dict, converter=_data, repr=False)
 
 

@@ -113,7 +113,7 @@ class Unit:
     valid_from: datetime.date | None = attrs.field(default=None, converter=fields.to_date_or_none)
     valid_to: datetime.date | None = attrs.field(default=None, converter=fields.to_date_or_none)
     urban_rural_code: str | None = attrs.field(default=None, converter=_optional_urban_rural)
-    version: int = attrs.field(default=0, validator=attrs.validators.ge(0))
+    version: int = attrs.field(default=0, converter=fields.to_count)
 
     @valid_to.validator
     def _check_valid_to(

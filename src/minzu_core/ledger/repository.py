@@ -8,8 +8,10 @@ from typing import Protocol
 
 import attrs
 
+import minzu_core.fields as fields
 from minzu_core.checks import check_version, parse_uuid, require_reason
 from minzu_core.codes.divisions import DivisionCode, Level
+from minzu_core.codes.ethnicity import normalize_ethnicity_code
 from minzu_core.codes.resident_id import mask_resident_id, parse_resident_id
 from minzu_core.errors import DuplicateError, PermissionDeniedError, ValidationError
 from minzu_core.hierarchy.ports import HierarchyPort
@@ -84,7 +86,12 @@ class PersonRepository(Repository[_Storage]):
     ) -> PersonQuery | None:
         """The filters of :meth:`list` and :meth:`count` in ``within`` ∩ the actor's scope
         (``None``: nothing is visible)."""
-        query = PersonQuery(as_of=as_of, status=status, minority=minority, ethnicity=ethnicity)
+        query = PersonQuery(
+            as_of=None if as_of is None else fields.as_date(as_of, "as_of"),
+            status=None if status is None else ResidenceStatus.parse(status, field="status"),
+            minority=None if minority is None else fields.as_flag(minority, "minority"),
+            ethnicity=None if ethnicity is None else normalize_ethnicity_code(ethnicity),
+        )
         return self._scoped(within, query)
 
     def list(

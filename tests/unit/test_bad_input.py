@@ -70,3 +70,53 @@ def test_a_refused_reason_stores_nothing(url: str) -> None:
             assert uow.people.count() == 0
     finally:
         store.close()
+
+
+def test_wrong_types_at_the_edges_are_typed_errors() -> None:
+    from datetime import datetime
+
+    from minzu_core.clock import CST
+    from minzu_core.hierarchy.model import Unit
+    from minzu_core.lifecycle import Event
+
+    with pytest.raises(ValidationError) as err:
+        Unit.create("360103001009", "某社区", version=-1)
+    assert (err.value.code, err.value.field) == ("negative_count", "version")
+    at = datetime(2019, 6, 3, 9, 0, tzinfo=CST)
+    for kwargs, field in [
+        ({"action": 5, "at": at, "actor_id": "a"}, "action"),
+        ({"action": "accept", "at": "2019-06-03 09:00", "actor_id": "a"}, "at"),
+        ({"action": "accept", "at": at, "actor_id": None}, "actor_id"),
+        ({"action": "accept", "at": at, "actor_id": "a", "note": "x\ud800"}, "note"),
+        ({"action": "accept", "at": at, "actor_id": "a", "data": ["x"]}, "data"),
+    ]:
+        with pytest.raises(ValidationError) as err:
+            Event(**kwargs)
+        assert err.value.field == field
+
+
+@pytest.mark.parametrize("url", ["memory://", "sqlite://"])
+def test_list_filters_are_parsed_by_the_one_rule(url: str) -> None:
+    from minzu_core.hierarchy.model import Unit
+    from minzu_core.ledger.model import ResidenceStatus
+    from minzu_core.testing.samples import SAMPLE_UNITS
+
+    store = open_store(url)
+    try:
+        with store.unit_of_work(ADMIN) as uow:
+            uow.units.add_many([Unit.create(c, n) for c, n in SAMPLE_UNITS], reason="建立")
+            uow.people.add(sample_person(seq=7), reason="登记")  # floating (流动)
+            uow.commit()
+        with store.unit_of_work(ADMIN) as uow:
+            floating = uow.people.list(status=ResidenceStatus.FLOATING)
+            assert len(floating) == 1
+            for spelling in ("流动", "floating", "FLOATING"):
+                assert uow.people.list(status=spelling) == floating  # type: ignore[arg-type]
+            assert uow.people.count(status="常住") == 0  # type: ignore[arg-type]
+            with pytest.raises(ValidationError) as err:
+                uow.people.list(status="bogus")  # type: ignore[arg-type]
+            assert (err.value.code, err.value.field) == ("invalid_choice", "status")
+            with pytest.raises(ValidationError):
+                uow.people.list(minority="yes")  # type: ignore[arg-type]
+    finally:
+        store.close()
