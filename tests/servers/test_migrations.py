@@ -80,6 +80,12 @@ def new_place(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callab
     yield make
 
 
+@pytest.fixture(params=KINDS)
+def place(request: pytest.FixtureRequest, new_place: Callable[[str], Place]) -> Place:
+    """An empty database of each kind (see ``new_place``)."""
+    return new_place(request.param)
+
+
 def _tables(place: Place) -> set[str]:
     engine = place.engine()
     try:
@@ -118,9 +124,7 @@ def _our_comparison(
 
 
 # -- (a) no drift: compare_metadata ------------------------------------------------------------
-@pytest.mark.parametrize("kind", KINDS)
-def test_upgraded_database_has_no_drift(kind: str, new_place: Callable[[str], Place]) -> None:
-    place = new_place(kind)
+def test_upgraded_database_has_no_drift(place: Place) -> None:
     assert upgrade_schema(place.url, schema=place.schema) == head_revision()
     metadata, _ = build_metadata("minzu_", place.schema)
     engine = place.engine()
@@ -144,6 +148,19 @@ def test_upgraded_database_has_no_drift(kind: str, new_place: Callable[[str], Pl
 
 
 # -- (b) no drift: migrations and create_all give the same reflected tables --------------------
+#: The collation of every column, where the dialect has them (PostgreSQL: in schema ``:s``).
+_COLLATIONS = {
+    "postgresql": (
+        "SELECT table_name, column_name, collation_name FROM information_schema.columns "
+        "WHERE table_schema = :s AND collation_name IS NOT NULL"
+    ),
+    "mysql": (
+        "SELECT table_name, column_name, column_type, collation_name "
+        "FROM information_schema.columns WHERE table_schema = DATABASE()"
+    ),
+}
+
+
 def _normalised(place: Place, exclude: set[str]) -> dict[str, Any]:
     """Every table's reflection (columns with types, nullability and defaults, pk, fks,
     uniques, indexes, table options), the schema's name replaced by ``<schema>``."""
@@ -185,50 +202,35 @@ def _normalised(place: Place, exclude: set[str]) -> dict[str, Any]:
                 ),
                 "options": sorted(insp.get_table_options(table, schema=s).items()),
             }
-        if place.kind == "postgresql":
+        if place.kind in _COLLATIONS:
+            params = {"s": s} if place.kind == "postgresql" else {}
             with engine.connect() as conn:
-                dump["collations"] = sorted(
-                    row
-                    for row in conn.execute(
-                        sa.text(
-                            "SELECT table_name, column_name, collation_name "
-                            "FROM information_schema.columns WHERE table_schema = :s "
-                            "AND collation_name IS NOT NULL"
-                        ),
-                        {"s": s},
-                    )
-                    if row[0] not in exclude
-                )
-        if place.kind == "mysql":
-            with engine.connect() as conn:
-                dump["collations"] = sorted(
-                    row
-                    for row in conn.execute(
-                        sa.text(
-                            "SELECT table_name, column_name, column_type, collation_name "
-                            "FROM information_schema.columns WHERE table_schema = DATABASE()"
-                        )
-                    )
-                    if row[0] not in exclude
-                )
+                rows = conn.execute(sa.text(_COLLATIONS[place.kind]), params)
+                dump["collations"] = sorted(row for row in rows if row[0] not in exclude)
         return dump
     finally:
         engine.dispose()
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_migrations_and_metadata_create_the_same_tables(
-    kind: str, new_place: Callable[[str], Place]
-) -> None:
-    migrated, created = new_place(kind), new_place(kind)
-    upgrade_schema(migrated.url, schema=migrated.schema)
-    metadata, tables = build_metadata("minzu_", created.schema)
-    engine = created.engine()
+def _create_all(place: Place, prefix: str = "minzu_") -> None:
+    """The tables of ``build_metadata`` made by ``create_all``, with no version table (as
+    minzu-core 0.1 made them)."""
+    metadata, _ = build_metadata(prefix, place.schema)
+    engine = place.engine()
     try:
         with engine.begin() as conn:
             metadata.create_all(conn)
     finally:
         engine.dispose()
+
+
+def test_migrations_and_metadata_create_the_same_tables(
+    place: Place, new_place: Callable[[str], Place]
+) -> None:
+    migrated, created = place, new_place(place.kind)
+    upgrade_schema(migrated.url, schema=migrated.schema)
+    _create_all(created)
+    _, tables = build_metadata("minzu_", created.schema)
     from_migrations = _normalised(migrated, exclude={"minzu_alembic_version"})
     from_metadata = _normalised(created, exclude=set())
     assert set(from_metadata) >= {t.name for t in tables.all()}
@@ -346,9 +348,7 @@ def test_downgrade_to_base_with_a_config(tmp_path: Path) -> None:
 
 
 # -- (d) ensure_schema -------------------------------------------------------------------------
-@pytest.mark.parametrize("kind", KINDS)
-def test_ensure_creates_then_accepts_head(kind: str, new_place: Callable[[str], Place]) -> None:
-    place = new_place(kind)
+def test_ensure_creates_then_accepts_head(place: Place) -> None:
     engine = place.engine()
     try:
         assert ensure_schema(engine, schema=place.schema) == "created"
@@ -361,23 +361,8 @@ def test_ensure_creates_then_accepts_head(kind: str, new_place: Callable[[str], 
     backend.close()
 
 
-def _create_legacy(place: Place, prefix: str = "minzu_") -> None:
-    """The tables as minzu-core 0.1 made them: ``create_all``, no version table."""
-    metadata, _ = build_metadata(prefix, place.schema)
-    engine = place.engine()
-    try:
-        with engine.begin() as conn:
-            metadata.create_all(conn)
-    finally:
-        engine.dispose()
-
-
-@pytest.mark.parametrize("kind", KINDS)
-def test_ensure_adopts_tables_made_before_migrations(
-    kind: str, new_place: Callable[[str], Place]
-) -> None:
-    place = new_place(kind)
-    _create_legacy(place)
+def test_ensure_adopts_tables_made_before_migrations(place: Place) -> None:
+    _create_all(place)
     person = sample_person()
     backend = open_sql_store(place.url, schema=place.schema, create_tables=False)
     session = backend.begin()
@@ -398,22 +383,14 @@ def test_ensure_adopts_tables_made_before_migrations(
     assert ensure_schema(place.url, schema=place.schema) == "up_to_date"
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_upgrade_adopts_tables_made_before_migrations(
-    kind: str, new_place: Callable[[str], Place]
-) -> None:
-    place = new_place(kind)
-    _create_legacy(place, HOST_PREFIX)
+def test_upgrade_adopts_tables_made_before_migrations(place: Place) -> None:
+    _create_all(place, HOST_PREFIX)
     assert upgrade_schema(place.url, prefix=HOST_PREFIX, schema=place.schema) == head_revision()
     assert ensure_schema(place.url, prefix=HOST_PREFIX, schema=place.schema) == "up_to_date"
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_ensure_refuses_unversioned_tables_that_differ(
-    kind: str, new_place: Callable[[str], Place]
-) -> None:
-    place = new_place(kind)
-    _create_legacy(place)
+def test_ensure_refuses_unversioned_tables_that_differ(place: Place) -> None:
+    _create_all(place)
     engine = place.engine()
     try:
         _, tables = build_metadata("minzu_", place.schema)
@@ -432,12 +409,8 @@ def test_ensure_refuses_unversioned_tables_that_differ(
         engine.dispose()
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_outdated_database_is_refused_until_upgraded(
-    kind: str, new_place: Callable[[str], Place]
-) -> None:
+def test_outdated_database_is_refused_until_upgraded(place: Place) -> None:
     """A database at 0001 (before the service tables of 0002) is refused until upgraded."""
-    place = new_place(kind)
     assert (
         upgrade_schema(place.url, prefix=HOST_PREFIX, schema=place.schema, revision="0001")
         == "0001"
@@ -459,9 +432,7 @@ def test_outdated_database_is_refused_until_upgraded(
     assert ensure_schema(place.url, prefix=HOST_PREFIX, schema=place.schema) == "up_to_date"
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_unknown_revision_is_refused(kind: str, new_place: Callable[[str], Place]) -> None:
-    place = new_place(kind)
+def test_unknown_revision_is_refused(place: Place) -> None:
     upgrade_schema(place.url, schema=place.schema)
     table = f"{place.schema}.minzu_alembic_version" if place.schema else "minzu_alembic_version"
     engine = place.engine()
@@ -514,9 +485,7 @@ def test_connection_inside_the_callers_transaction(tmp_path: Path) -> None:
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_cli_create_then_upgrade(kind: str, new_place: Callable[[str], Place]) -> None:
-    place = new_place(kind)
+def test_cli_create_then_upgrade(place: Place) -> None:
     extra = ["--schema", place.schema] if place.schema else []
     created = runner.invoke(app, ["schema", "create", "--store", place.url, *extra])
     assert created.exit_code == 0, created.output

@@ -24,8 +24,8 @@ import attrs
 import pytest
 from sqlalchemy import select
 
-from minzu_core.demo.province import generate_province, province_layout
 from minzu_core.clock import CST, FixedClock
+from minzu_core.demo.province import generate_province, province_layout
 from minzu_core.disputes import CHANNELS, Dispute, DisputeIndex, Party
 from minzu_core.hierarchy import Unit, load_edition
 from minzu_core.ledger import Person, PersonQuery, Residence

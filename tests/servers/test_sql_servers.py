@@ -23,16 +23,8 @@ import pytest
 import sqlalchemy as sa
 
 from minzu_adapters.sql import SqlBackend, open_sql_store, translate_errors
-from minzu_core import open_store
+from minzu_core import errors, open_store
 from minzu_core.codes.resident_id import make_resident_id
-from minzu_core.errors import (
-    ConcurrencyError,
-    ConnectionLostError,
-    DataTooLongError,
-    DuplicateError,
-    MinzuError,
-    StoreError,
-)
 from minzu_core.hierarchy import Unit
 from minzu_core.ledger import Person, PersonQuery
 from minzu_core.privacy import Actor
@@ -126,16 +118,18 @@ def _join(threads: list[threading.Thread]) -> None:
 
 
 # -- 1. URLs -----------------------------------------------------------------------------------
+def _urls(driver: str, dialect: str, *schemes: str) -> list[tuple[str, str, str]]:
+    """``(url, driver, dialect)`` for a URL of each scheme (nothing listens on port 1)."""
+    return [(f"{scheme}://u:pw@127.0.0.1:1/db", driver, dialect) for scheme in schemes]
+
+
 @pytest.mark.parametrize(
     ("url", "driver", "dialect"),
     [
-        ("postgresql://u:pw@127.0.0.1:1/db", "psycopg", "postgresql"),
-        ("postgres://u:pw@127.0.0.1:1/db", "psycopg", "postgresql"),
-        ("postgres+psycopg://u:pw@127.0.0.1:1/db", "psycopg", "postgresql"),
-        ("mysql://u:pw@127.0.0.1:1/db", "pymysql", "mysql"),
-        ("mariadb://u:pw@127.0.0.1:1/db", "pymysql", "mariadb"),
-        ("postgresql+psycopg://u:pw@127.0.0.1:1/db", "psycopg", "postgresql"),
-        ("mysql+pymysql://u:pw@127.0.0.1:1/db", "pymysql", "mysql"),
+        *_urls("psycopg", "postgresql", "postgresql", "postgres", "postgres+psycopg"),
+        *_urls("psycopg", "postgresql", "postgresql+psycopg"),
+        *_urls("pymysql", "mysql", "mysql", "mysql+pymysql"),
+        *_urls("pymysql", "mariadb", "mariadb"),
     ],
 )
 def test_driverless_urls_use_psycopg_and_pymysql(url: str, driver: str, dialect: str) -> None:
@@ -202,7 +196,7 @@ def test_isolation_level_can_be_chosen_but_not_autocommit(target: Target) -> Non
         assert serializable.isolation_level() == "SERIALIZABLE"
     finally:
         serializable.close()
-    with pytest.raises(StoreError) as err:
+    with pytest.raises(errors.StoreError) as err:
         target.open(isolation_level="AUTOCOMMIT")
     assert err.value.code == "invalid_isolation_level"
 
@@ -353,7 +347,7 @@ def _race(
             finally:
                 gate.arm(None)
         outcomes[i] = saved
-    except ConcurrencyError as err:
+    except errors.ConcurrencyError as err:
         outcomes[i] = err
     except BaseException as err:
         outcomes[i] = err
@@ -383,7 +377,7 @@ def test_two_saves_race_exactly_one_wins(target: Target, store: Store, what: str
                 t.start()
             _join(threads)
             won = [i for i, o in enumerate(outcomes) if isinstance(o, Person | Unit)]
-            lost = [o for o in outcomes if isinstance(o, ConcurrencyError)]
+            lost = [o for o in outcomes if isinstance(o, errors.ConcurrencyError)]
             assert len(won) == 1 and len(lost) == 1, (round_, outcomes)
             winners[won[0]] += 1
             loser_codes[lost[0].code] += 1
@@ -424,7 +418,7 @@ def test_racing_writers_retry_until_every_save_is_stored(target: Target, store: 
                         with store.unit_of_work(ADMIN) as uow:
                             agg.save(uow, agg.change(agg.load(uow), t, round_))
                             uow.commit()
-                    except ConcurrencyError as err:
+                    except errors.ConcurrencyError as err:
                         with lock:
                             conflicts[err.code] += 1
                         continue
@@ -579,10 +573,10 @@ def test_connection_killed_mid_unit_of_work(
             uow.people.add(sample_person(seq=51), reason="登记")
             assert len(used) == 1
             _kill(_admin(server_engines, target.kind), target.kind, used)
-            with pytest.raises(ConnectionLostError) as err:
+            with pytest.raises(errors.ConnectionLostError) as err:
                 uow.people.add(sample_person(seq=52), reason="登记")
             assert err.value.code == "connection_lost"
-            with pytest.raises(ConnectionLostError) as err:
+            with pytest.raises(errors.ConnectionLostError) as err:
                 uow.commit()  # nothing half-stored: the transaction is refused, not committed
             assert err.value.code == "transaction_aborted"
     finally:
@@ -633,7 +627,7 @@ def test_pooled_connections_killed_while_idle_are_replaced(
 
 
 # -- 5. driver errors, translated ----------------------------------------------------------------
-def _assert_no_values(err: MinzuError, *values: str) -> None:
+def _assert_no_values(err: errors.MinzuError, *values: str) -> None:
     texts = (str(err), err.message_zh, err.message_en, repr(err.details), repr(err.to_dict()))
     for value in values:
         for text in texts:
@@ -654,12 +648,12 @@ def test_unique_violation_is_duplicate(backend: SqlBackend) -> None:
         one.insert_person(first)
         one.commit()
         # The Python pre-check of the unit of work is bypassed: the database refuses.
-        with pytest.raises(DuplicateError) as err:
+        with pytest.raises(errors.DuplicateError) as err:
             two.insert_person(second)
         assert err.value.code == "duplicate_id_number"
         _assert_no_values(err.value, FAKE_ID_NUMBER, FAKE_ID_NUMBER[6:14])
         two.rollback()
-        with pytest.raises(DuplicateError) as err:
+        with pytest.raises(errors.DuplicateError) as err:
             two.insert_person(attrs.evolve(second, id=first.id, id_number=None))
         assert err.value.code == "duplicate_id"
         _assert_no_values(err.value, str(first.id))
@@ -690,7 +684,7 @@ def test_deadlock_is_write_conflict(target: Target) -> None:
         renamed = {u.code: attrs.evolve(u, name=u.name + "甲", version=2) for u in (x, y)}
         one.update_unit(renamed[x.code], 1)
         if target.kind == "sqlite":  # one writer at a time: the second waits, then gives up
-            with pytest.raises(ConcurrencyError) as err:
+            with pytest.raises(errors.ConcurrencyError) as err:
                 two.update_unit(renamed[y.code], 1)
             assert err.value.code == "write_conflict"
             return
@@ -703,7 +697,7 @@ def test_deadlock_is_write_conflict(target: Target) -> None:
                 _wait(ready)
                 session.update_unit(unit, 1)
                 outcomes[i] = "ok"
-            except ConcurrencyError as err:
+            except errors.ConcurrencyError as err:
                 outcomes[i] = err
                 session.rollback()  # releases this side's locks: the other side goes on
             except BaseException as err:
@@ -717,10 +711,10 @@ def test_deadlock_is_write_conflict(target: Target) -> None:
         for t in threads:
             t.start()
         _join(threads)
-        errors = [o for o in outcomes.values() if isinstance(o, ConcurrencyError)]
-        assert len(errors) == 1 and list(outcomes.values()).count("ok") == 1, outcomes
-        assert errors[0].code == "write_conflict"
-        assert errors[0].details["driver_code"] in ("40P01", 1213)
+        conflicts = [o for o in outcomes.values() if isinstance(o, errors.ConcurrencyError)]
+        assert len(conflicts) == 1 and list(outcomes.values()).count("ok") == 1, outcomes
+        assert conflicts[0].code == "write_conflict"
+        assert conflicts[0].details["driver_code"] in ("40P01", 1213)
         winner = one if outcomes[0] == "ok" else two
         winner.commit()
         check = backend.begin()
@@ -746,7 +740,7 @@ def test_serialization_failure_is_write_conflict(target: Target) -> None:
             session.get_unit_versions(x.code)
         one.update_unit(attrs.evolve(x, name="甲", version=2), 1)
         one.commit()
-        with pytest.raises(ConcurrencyError) as err:
+        with pytest.raises(errors.ConcurrencyError) as err:
             two.update_unit(attrs.evolve(x, name="乙", version=2), 1)
         assert err.value.code == "write_conflict"
         assert err.value.details["driver_code"] == "40001"
@@ -758,7 +752,7 @@ def test_serialization_failure_is_write_conflict(target: Target) -> None:
         one.update_unit(attrs.evolve(y, name="丙", version=2), 1)
         two.update_unit(attrs.evolve(x, name="丁", version=3), 2)
         one.commit()
-        with pytest.raises(ConcurrencyError) as err:
+        with pytest.raises(errors.ConcurrencyError) as err:
             two.commit()
         assert err.value.code == "write_conflict"
         assert err.value.details["driver_code"] == "40001"
@@ -772,22 +766,22 @@ def test_serialization_failure_is_write_conflict(target: Target) -> None:
     "url", ["postgresql://postgres@127.0.0.1:1/test", "mysql://root@127.0.0.1:1/test"]
 )
 def test_unreachable_server_is_connection_lost(url: str) -> None:
-    with pytest.raises(ConnectionLostError) as err:
+    with pytest.raises(errors.ConnectionLostError) as err:
         open_sql_store(url)
     assert err.value.code == "connection_lost"
     backend = open_sql_store(url, create_tables=False)
     try:
         session = backend.begin()
-        with pytest.raises(ConnectionLostError):
+        with pytest.raises(errors.ConnectionLostError):
             session.count_persons(PersonQuery())
         session.close()
-        with pytest.raises(ConnectionLostError):
+        with pytest.raises(errors.ConnectionLostError):
             backend.isolation_level()
     finally:
         backend.close()
 
 
-def _too_long_insert(backend: SqlBackend) -> DataTooLongError:
+def _too_long_insert(backend: SqlBackend) -> errors.DataTooLongError:
     """Insert a person row whose name is too long, straight through ``translate_errors``
     (the adapter's length pre-check in Python is bypassed: the database must refuse)."""
     session = backend.begin()
@@ -795,7 +789,7 @@ def _too_long_insert(backend: SqlBackend) -> DataTooLongError:
     session.close()
     row["name"] = FAKE_ID_NUMBER * 6  # 108 characters: the column has 100
     with backend.engine.connect() as conn:
-        with pytest.raises(DataTooLongError) as err, translate_errors():
+        with pytest.raises(errors.DataTooLongError) as err, translate_errors():
             conn.execute(sa.insert(backend.tables.persons), row)
         conn.rollback()
     assert err.value.code == "data_too_long"

@@ -11,16 +11,7 @@ from datetime import date
 from typing import Any
 
 from minzu_adapters.memory.session import DocumentSession, Kind, Unique, id_kind, in_prefixes, page
-from minzu_core.activities.model import (
-    Activity,
-    ActivityTotals,
-    DemonstrationSite,
-    Enrollment,
-    Honour,
-    ServiceHours,
-    TrainingCourse,
-    VolunteerMembership,
-)
+from minzu_core.activities import model as activities
 from minzu_core.errors import DuplicateError
 from minzu_core.fields import in_period
 from minzu_core.organisation.bodies import Body
@@ -31,11 +22,11 @@ from minzu_core.organisation.responsibility import Appointment
 __all__ = ["ORG_KINDS", "TRAINEE", "OrganisationMemory"]
 
 
-def _trainee_key(enrollment: Enrollment) -> Hashable:
+def _trainee_key(enrollment: activities.Enrollment) -> Hashable:
     return enrollment.trainee_key
 
 
-def _duplicate_enrollment(enrollment: Enrollment) -> DuplicateError:
+def _duplicate_enrollment(enrollment: activities.Enrollment) -> DuplicateError:
     return DuplicateError(
         "该学员已报名此培训班",
         "the trainee is already enrolled in the course",
@@ -45,7 +36,7 @@ def _duplicate_enrollment(enrollment: Enrollment) -> DuplicateError:
 
 
 #: One enrollment per trainee and course.
-TRAINEE: Unique[Enrollment] = Unique(
+TRAINEE: Unique[activities.Enrollment] = Unique(
     "org.enrollment.trainee", value=_trainee_key, error=_duplicate_enrollment
 )
 
@@ -60,7 +51,7 @@ ORG_KINDS: dict[type, Kind[Any]] = {
         record.label_en,
         key=record.key,
         key_field=record.key_field,
-        unique=(TRAINEE,) if cls is Enrollment else (),
+        unique=(TRAINEE,) if cls is activities.Enrollment else (),
     )
     for cls, record in ORG_RECORDS.items()
 }
@@ -86,7 +77,7 @@ def _on(holds_on: Callable[[date], bool], q: OrgQuery) -> bool:
     return q.on is None or holds_on(q.on)
 
 
-def _organised(record: Activity | TrainingCourse, q: OrgQuery) -> bool:
+def _organised(record: activities.Activity | activities.TrainingCourse, q: OrgQuery) -> bool:
     """The filters an activity and a training course share: organiser, type, start date."""
     return (
         in_prefixes(record.organiser_code, q.prefixes)
@@ -155,33 +146,33 @@ class OrganisationMemory(DocumentSession):
                 and _range(a.start, q)
                 and _is(a.official_id, q.parent_id)
             )
-        if cls is Activity:
+        if cls is activities.Activity:
             return lambda a: (
                 _organised(a, q)
                 and _on(a.held_on, q)
                 and _is(a.body_id, q.parent_id)
                 and (q.person_id is None or q.person_id in a.attendee_ids)
             )
-        if cls is TrainingCourse:
+        if cls is activities.TrainingCourse:
             return lambda c: _organised(c, q) and _is(c.activity_id, q.parent_id)
-        if cls is Enrollment:
+        if cls is activities.Enrollment:
             return lambda e: self._enrollment_matches(e, q)
-        if cls is DemonstrationSite:
+        if cls is activities.DemonstrationSite:
             return lambda s: self._site_matches(s, q)
-        if cls is Honour:
+        if cls is activities.Honour:
             return lambda h: (
                 in_prefixes(h.unit_code, p)
                 and _range(h.awarded_on, q)
                 and _is(h.ceremony_id, q.parent_id)
                 and _is(h.person_id, q.person_id)
             )
-        if cls is VolunteerMembership:
+        if cls is activities.VolunteerMembership:
             return lambda m: (
                 self._in_team(m.team_id, q)
                 and _on(m.active_on, q)
                 and _is(m.person_id, q.person_id)
             )
-        if cls is ServiceHours:
+        if cls is activities.ServiceHours:
             return lambda h: (
                 self._in_team(h.team_id, q)
                 and _kind(h.kind.value, q)
@@ -190,7 +181,7 @@ class OrganisationMemory(DocumentSession):
             )
         return lambda _: True  # ActivityType: every stored type
 
-    def _enrollment_matches(self, e: Enrollment, q: OrgQuery) -> bool:
+    def _enrollment_matches(self, e: activities.Enrollment, q: OrgQuery) -> bool:
         if q.parent_id is not None and e.course_id != q.parent_id:
             return False
         if q.person_id is not None and q.person_id not in (e.person_id, e.official_id):
@@ -201,7 +192,7 @@ class OrganisationMemory(DocumentSession):
             return False
         if q.prefixes is None and q.kinds is None:
             return True
-        course = self.doc_get(ORG_KINDS[TrainingCourse], str(e.course_id))
+        course = self.doc_get(ORG_KINDS[activities.TrainingCourse], str(e.course_id))
         return (
             course is not None
             and in_prefixes(course.organiser_code, q.prefixes)
@@ -209,7 +200,7 @@ class OrganisationMemory(DocumentSession):
         )
 
     @staticmethod
-    def _site_matches(s: DemonstrationSite, q: OrgQuery) -> bool:
+    def _site_matches(s: activities.DemonstrationSite, q: OrgQuery) -> bool:
         if not in_prefixes(s.unit_code, q.prefixes):
             return False
         if q.parent_id is not None and s.body_id != q.parent_id:
@@ -225,17 +216,17 @@ class OrganisationMemory(DocumentSession):
 
     @staticmethod
     def _order(cls: type) -> Callable[[Any], tuple[Any, ...]]:
-        if cls in (Body, Official, Technician, DemonstrationSite):
+        if cls in (Body, Official, Technician, activities.DemonstrationSite):
             return lambda r: (r.unit_code.value, str(r.id))
         if cls is Appointment:
             return lambda a: (a.unit_code.value, a.role, a.start, str(a.id))
-        if cls in (Activity, TrainingCourse, VolunteerMembership):
+        if cls in (activities.Activity, activities.TrainingCourse, activities.VolunteerMembership):
             return lambda r: (r.start, str(r.id))
-        if cls is Enrollment:
+        if cls is activities.Enrollment:
             return lambda e: (e.enrolled_on, str(e.id))
-        if cls is Honour:
+        if cls is activities.Honour:
             return lambda h: (h.awarded_on, str(h.id))
-        if cls is ServiceHours:
+        if cls is activities.ServiceHours:
             return lambda h: (h.served_on, str(h.id))
         return lambda t: (t.code,)
 
@@ -254,10 +245,10 @@ class OrganisationMemory(DocumentSession):
         """How many records of ``cls`` match ``query``."""
         return len(self._matching(cls, query))
 
-    def activity_totals(self, query: OrgQuery) -> ActivityTotals:
+    def activity_totals(self, query: OrgQuery) -> activities.ActivityTotals:
         """Count and sums of the matching activities."""
-        found: list[Activity] = self._matching(Activity, query)
-        return ActivityTotals(
+        found: list[activities.Activity] = self._matching(activities.Activity, query)
+        return activities.ActivityTotals(
             activities=len(found),
             participants=sum(a.participants for a in found),
             minority_participants=sum(a.minority_participants for a in found),
@@ -267,6 +258,6 @@ class OrganisationMemory(DocumentSession):
     def volunteer_hours_by_kind(self, query: OrgQuery) -> dict[str, float]:
         """Hours of the matching records per kind value."""
         sums: dict[str, float] = {}
-        for h in self._matching(ServiceHours, query):
+        for h in self._matching(activities.ServiceHours, query):
             sums[h.kind.value] = round(sums.get(h.kind.value, 0.0) + h.hours, 2)
         return sums

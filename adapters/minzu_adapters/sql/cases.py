@@ -6,19 +6,44 @@ read back page by page with the events of the page fetched in one statement."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import Connection, Row, RowMapping, Table, func, insert, select
+import attrs
+from sqlalchemy import ColumnElement, Connection, Row, RowMapping, Table, func, insert, select
 
 from minzu_adapters.sql.errors import DuplicateFactory
 from minzu_adapters.sql.session import SessionCore
 from minzu_core.lifecycle import Event
 from minzu_core.serialization import unstructure
 
-__all__ = ["CaseEventStorage"]
+__all__ = ["CaseEventStorage", "CaseKind"]
 
-CaseT = TypeVar("CaseT")
+
+class _Case(Protocol):
+    """What the case steps read of a case (a service request, a dispute)."""
+
+    @property
+    def events(self) -> Sequence[Event]: ...
+
+
+CaseT = TypeVar("CaseT", bound=_Case)
+IndexT = TypeVar("IndexT")
+
+
+@attrs.frozen
+class CaseKind(Generic[CaseT, IndexT]):
+    """How one kind of case is stored: its table, the ``case_type`` of its events, its name in
+    stale-version errors, the error for a duplicate id, its column values (from the case and its
+    derived index), the case from its row and events, and the order of its listings."""
+
+    table: str  # attribute of Tables
+    case_type: str
+    what: str
+    on_duplicate: DuplicateFactory
+    data: Callable[[CaseT, IndexT], dict[str, Any]]
+    build: Callable[[RowMapping, list[Event]], CaseT]
+    order: tuple[str, ...]
 
 
 class CaseEventStorage(SessionCore):
@@ -81,43 +106,51 @@ class CaseEventStorage(SessionCore):
         events = self._load_events([r._mapping["id"] for r in rows])
         return [build(r._mapping, events[r._mapping["id"]]) for r in rows]
 
-    def _get_case(
-        self,
-        table: Table,
-        case_id: uuid.UUID,
-        build: Callable[[RowMapping, list[Event]], CaseT],
-    ) -> CaseT | None:
-        """The case of ``table`` with this id and its events, or ``None``."""
+    def _case_table(self, kind: CaseKind[Any, Any]) -> Table:
+        table: Table = getattr(self._t, kind.table)
+        return table
+
+    def _case_row(
+        self, kind: CaseKind[CaseT, IndexT], case: CaseT, index: IndexT
+    ) -> dict[str, Any]:
+        """The row of ``case`` and its derived ``index``, bound to the column types."""
+        return self._bind(self._case_table(kind), kind.data(case, index))
+
+    def _get_case(self, kind: CaseKind[CaseT, Any], case_id: uuid.UUID) -> CaseT | None:
+        """The case with this id and its events, or ``None``."""
+        table = self._case_table(kind)
         rows = self._all(select(table).where(table.c.id == str(case_id)))
-        found = self._load_cases(rows, build)
+        found = self._load_cases(rows, kind.build)
         return found[0] if found else None
 
-    def _insert_case(
-        self,
-        table: Table,
-        case_type: str,
-        row: Mapping[str, Any],
-        events: Sequence[Event],
-        on_duplicate: DuplicateFactory,
-    ) -> None:
+    def _insert_case(self, kind: CaseKind[CaseT, IndexT], case: CaseT, index: IndexT) -> None:
         """Store a new case row and its events, atomically."""
-        with self._write(on_duplicate, several=True) as conn:
-            conn.execute(insert(table), dict(row))
-            self._insert_events(conn, case_type, row["id"], events)
+        row = self._case_row(kind, case, index)
+        with self._write(kind.on_duplicate, several=True) as conn:
+            conn.execute(insert(self._case_table(kind)), row)
+            self._insert_events(conn, kind.case_type, row["id"], case.events)
 
     def _update_case(
-        self,
-        what: str,
-        table: Table,
-        case_type: str,
-        row: dict[str, Any],
-        events: Sequence[Event],
-        expected_version: int,
+        self, kind: CaseKind[CaseT, IndexT], case: CaseT, index: IndexT, expected_version: int
     ) -> None:
         """Update a case row (keyed by its ``id``, version-checked) and append its new events,
         atomically."""
+        row = self._case_row(kind, case, index)
         case_id = row.pop("id")
+        key_column = self._case_table(kind).c.id
         with self._versioned_update(
-            what, table.c.id, case_id, row, expected_version, several=True
+            kind.what, key_column, case_id, row, expected_version, several=True
         ) as conn:
-            self._append_events(conn, case_type, case_id, events)
+            self._append_events(conn, kind.case_type, case_id, case.events)
+
+    def _query_cases(
+        self,
+        kind: CaseKind[CaseT, Any],
+        conditions: Sequence[ColumnElement[bool]],
+        limit: int | None,
+        offset: int,
+    ) -> list[CaseT]:
+        """The cases matching ``conditions`` in the kind's order, one page (2 statements)."""
+        table = self._case_table(kind)
+        stmt = select(table).where(*conditions).order_by(*(table.c[c] for c in kind.order))
+        return self._load_cases(self._page(stmt, limit, offset), kind.build)

@@ -11,9 +11,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, RowMapping, and_, or_, select
+from sqlalchemy import ColumnElement, RowMapping, and_, or_
 
-from minzu_adapters.sql.cases import CaseEventStorage
+from minzu_adapters.sql.cases import CaseEventStorage, CaseKind
 from minzu_adapters.sql.errors import duplicate_id
 from minzu_adapters.sql.session import prefix_match
 from minzu_core.disputes.model import OPEN_STATES, Dispute, Party
@@ -25,8 +25,6 @@ __all__ = ["DISPUTE_CASE", "DisputeStorage", "dispute_data"]
 
 #: The ``case_type`` of a dispute's events.
 DISPUTE_CASE = "dispute"
-
-_duplicate_dispute = duplicate_id("纠纷", "dispute")
 
 
 def dispute_data(d: Dispute, index: DisputeIndex) -> dict[str, Any]:
@@ -49,45 +47,53 @@ def dispute_data(d: Dispute, index: DisputeIndex) -> dict[str, Any]:
     }
 
 
+def _dispute_from(m: RowMapping, events: list[Event]) -> Dispute:
+    return Dispute(
+        origin_unit=m["origin_unit"],
+        parties=structure(m["parties"], tuple[Party, ...]),
+        category=m["category"],
+        severity=m["severity"],
+        source=m["source"],
+        registered_at=m["registered_at"],
+        events=events,
+        ethnic_factor=bool(m["ethnic_factor"]),
+        mass=bool(m["mass"]),
+        referred_by=m["referred_by"],
+        narrative=m["narrative"],
+        mediators=m["mediators"],
+        id=m["id"],
+        version=m["version"],
+    )
+
+
+_DISPUTES: CaseKind[Dispute, DisputeIndex] = CaseKind(
+    table="disputes",
+    case_type=DISPUTE_CASE,
+    what="dispute",
+    on_duplicate=duplicate_id("纠纷", "dispute"),
+    data=dispute_data,
+    build=_dispute_from,
+    order=("registered_at", "id"),
+)
+
+
 class DisputeStorage(CaseEventStorage):
     """The dispute primitives of :class:`~minzu_adapters.sql.store.SqlSession`."""
 
     def _dispute_row(self, d: Dispute, index: DisputeIndex) -> dict[str, Any]:
-        return self._bind(self._t.disputes, dispute_data(d, index))
-
-    @staticmethod
-    def _dispute_from(m: RowMapping, events: list[Event]) -> Dispute:
-        return Dispute(
-            origin_unit=m["origin_unit"],
-            parties=structure(m["parties"], tuple[Party, ...]),
-            category=m["category"],
-            severity=m["severity"],
-            source=m["source"],
-            registered_at=m["registered_at"],
-            events=events,
-            ethnic_factor=bool(m["ethnic_factor"]),
-            mass=bool(m["mass"]),
-            referred_by=m["referred_by"],
-            narrative=m["narrative"],
-            mediators=m["mediators"],
-            id=m["id"],
-            version=m["version"],
-        )
+        return self._case_row(_DISPUTES, d, index)
 
     def get_dispute(self, dispute_id: uuid.UUID) -> Dispute | None:
         """The dispute with this id and its events, or ``None``."""
-        return self._get_case(self._t.disputes, dispute_id, self._dispute_from)
+        return self._get_case(_DISPUTES, dispute_id)
 
     def insert_dispute(self, dispute: Dispute, index: DisputeIndex) -> None:
         """Store a new dispute and its events."""
-        row = self._dispute_row(dispute, index)
-        self._insert_case(self._t.disputes, DISPUTE_CASE, row, dispute.events, _duplicate_dispute)
+        self._insert_case(_DISPUTES, dispute, index)
 
     def update_dispute(self, dispute: Dispute, index: DisputeIndex, expected_version: int) -> None:
         """Update the derived columns and append the new events, version-checked."""
-        row = self._dispute_row(dispute, index)
-        table = self._t.disputes
-        self._update_case("dispute", table, DISPUTE_CASE, row, dispute.events, expected_version)
+        self._update_case(_DISPUTES, dispute, index, expected_version)
 
     def _dispute_conditions(self, q: DisputeQuery) -> list[ColumnElement[bool]]:
         t = self._t.disputes
@@ -128,10 +134,8 @@ class DisputeStorage(CaseEventStorage):
 
     def query_disputes(self, query: DisputeQuery) -> list[Dispute]:
         """Disputes matching ``query`` by registration time then id (2 statements)."""
-        t = self._t.disputes
-        stmt = select(t).where(*self._dispute_conditions(query))
-        rows = self._page(stmt.order_by(t.c.registered_at, t.c.id), query.limit, query.offset)
-        return self._load_cases(rows, self._dispute_from)
+        conditions = self._dispute_conditions(query)
+        return self._query_cases(_DISPUTES, conditions, query.limit, query.offset)
 
     def count_disputes(self, query: DisputeQuery) -> int:
         """How many disputes match ``query``: one ``SELECT count(*)``."""

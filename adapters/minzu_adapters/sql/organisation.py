@@ -13,7 +13,7 @@ in ``org_settings``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -33,20 +33,10 @@ from sqlalchemy import (
 
 from minzu_adapters.sql.errors import DuplicateFactory, duplicate, duplicate_id
 from minzu_adapters.sql.session import SessionCore, prefix_match
-from minzu_core.activities.model import (
-    Activity,
-    ActivityTotals,
-    ActivityType,
-    DemonstrationSite,
-    Enrollment,
-    Honour,
-    ServiceHours,
-    TrainingCourse,
-    VolunteerMembership,
-)
+from minzu_core.activities import model as activities
 from minzu_core.organisation.bodies import Body
 from minzu_core.organisation.cadres import Official, Technician, periods_of
-from minzu_core.organisation.ports import OrgQuery, OrgRecord, OrgT
+from minzu_core.organisation.ports import ORG_RECORDS, OrgQuery, OrgRecord, OrgT, org_record_kind
 from minzu_core.organisation.responsibility import Appointment, ResponsibilityPolicy
 from minzu_core.serialization import structure, unstructure
 
@@ -68,39 +58,46 @@ class _Child:
 
 @attrs.frozen
 class _Spec:
+    """Where a record class lives: its table, the order of its listings (columns) and the child
+    table of its dated history, if any; its key and label come from the core's registry."""
+
     table: str  # attribute of Tables
-    key: str  # key column
-    label: str  # for messages
+    order: tuple[str, ...]  # the columns org_query orders by
     child: _Child | None = None
 
 
-_SPECS: dict[type, _Spec] = {
-    Body: _Spec("bodies", "id", "机构"),
-    Official: _Spec(
-        "officials", "id", "干部", _Child("official_ranks", "official_id", "ranks", "rank_order")
+_UNIT_ORDER = ("unit_code", "id")
+
+#: The storage of each record class, by its name in the core's registry
+#: (:data:`~minzu_core.organisation.ports.ORG_RECORDS`).
+_STORED: dict[str, _Spec] = {
+    "body": _Spec("bodies", _UNIT_ORDER),
+    "official": _Spec(
+        "officials",
+        _UNIT_ORDER,
+        _Child("official_ranks", "official_id", "ranks", "rank_order"),
     ),
-    Technician: _Spec(
+    "technician": _Spec(
         "technicians",
-        "id",
-        "专业技术人员",
+        _UNIT_ORDER,
         _Child("technician_titles", "technician_id", "titles", "title_order"),
     ),
-    Appointment: _Spec("appointments", "id", "任职"),
-    ResponsibilityPolicy: _Spec("org_settings", "key", "责任制规则"),
-    ActivityType: _Spec("activity_types", "code", "活动类型"),
-    Activity: _Spec("activities", "id", "活动"),
-    TrainingCourse: _Spec("training_courses", "id", "培训班"),
-    Enrollment: _Spec("enrollments", "id", "报名记录"),
-    DemonstrationSite: _Spec(
+    "appointment": _Spec("appointments", ("unit_code", "role", "start", "id")),
+    "policy": _Spec("org_settings", ()),
+    "activity_type": _Spec("activity_types", ("code",)),
+    "activity": _Spec("activities", ("start", "id")),
+    "course": _Spec("training_courses", ("start", "id")),
+    "enrollment": _Spec("enrollments", ("enrolled_on", "id")),
+    "site": _Spec(
         "demonstration_sites",
-        "id",
-        "示范点",
+        _UNIT_ORDER,
         _Child("site_statuses", "site_id", "statuses", "level_order", "status"),
     ),
-    Honour: _Spec("honours", "id", "表彰"),
-    VolunteerMembership: _Spec("volunteer_members", "id", "志愿者登记"),
-    ServiceHours: _Spec("volunteer_hours", "id", "志愿服务时长"),
+    "honour": _Spec("honours", ("awarded_on", "id")),
+    "membership": _Spec("volunteer_members", ("start", "id")),
+    "hours": _Spec("volunteer_hours", ("served_on", "id")),
 }
+_SPECS: dict[type, _Spec] = {cls: _STORED[kind.name] for cls, kind in ORG_RECORDS.items()}
 
 
 _duplicate_enrollment = duplicate(
@@ -112,9 +109,9 @@ _duplicate_enrollment = duplicate(
 
 
 def _duplicate(cls: type) -> DuplicateFactory:
-    if cls is Enrollment:
+    if cls is activities.Enrollment:
         return _duplicate_enrollment
-    return duplicate_id(_SPECS[cls].label, cls.__name__, "key")
+    return duplicate_id(org_record_kind(cls).label_zh, cls.__name__, "key")
 
 
 def _child_rows(record: OrgRecord, data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -141,7 +138,7 @@ def _child_rows(record: OrgRecord, data: dict[str, Any]) -> list[dict[str, Any]]
                 }
             )
         return rows
-    if isinstance(record, DemonstrationSite):
+    if isinstance(record, activities.DemonstrationSite):
         data.pop("statuses")
         return [
             {
@@ -219,7 +216,7 @@ class OrganisationStorage(SessionCore):
     def org_get(self, cls: type[OrgT], key: str) -> OrgT | None:
         """The record of ``cls`` stored under ``key``, or ``None``."""
         t = self._table(cls)
-        rows = self._all(select(t).where(t.c[_SPECS[cls].key] == key))
+        rows = self._all(select(t).where(t.c[org_record_kind(cls).key_field] == key))
         found = self._load(cls, rows)
         return found[0] if found else None
 
@@ -227,7 +224,7 @@ class OrganisationStorage(SessionCore):
         """Store a new record (and its history rows)."""
         cls = type(record)
         row, children = self._rows(record)
-        if isinstance(record, Enrollment):
+        if isinstance(record, activities.Enrollment):
             self._check_enrollment(record)
         with self._write(_duplicate(cls), several=bool(children)) as conn:
             conn.execute(insert(self._table(cls)), row)
@@ -235,7 +232,7 @@ class OrganisationStorage(SessionCore):
             if children and child is not None:
                 conn.execute(insert(getattr(self._t, child.table)), children)
 
-    def _check_enrollment(self, record: Enrollment) -> None:
+    def _check_enrollment(self, record: activities.Enrollment) -> None:
         e = self._t.enrollments
         trainee = (
             e.c.person_id == str(record.person_id)
@@ -253,8 +250,9 @@ class OrganisationStorage(SessionCore):
         spec = _SPECS[cls]
         t = self._table(cls)
         row, children = self._rows(record)
-        key = row.pop(spec.key)
-        key_column = t.c[spec.key]
+        key_field = org_record_kind(cls).key_field
+        key = row.pop(key_field)
+        key_column = t.c[key_field]
         what = cls.__name__
         with self._versioned_update(
             what,
@@ -324,7 +322,7 @@ class OrganisationStorage(SessionCore):
             active(t.c.start, t.c.end)
             dates(t.c.start)
             equals(t.c.official_id, q.parent_id)
-        elif cls is Activity:
+        elif cls is activities.Activity:
             prefix(t.c.organiser_code)
             kinds(t.c.type)
             active(t.c.start, t.c.end)
@@ -333,12 +331,12 @@ class OrganisationStorage(SessionCore):
             if q.person_id is not None:
                 text = type_coerce(t.c.attendee_ids, Text)
                 conds.append(text.contains(f'"{q.person_id}"', autoescape=True))
-        elif cls is TrainingCourse:
+        elif cls is activities.TrainingCourse:
             prefix(t.c.organiser_code)
             kinds(t.c.type)
             dates(t.c.start)
             equals(t.c.activity_id, q.parent_id)
-        elif cls is Enrollment:
+        elif cls is activities.Enrollment:
             equals(t.c.course_id, q.parent_id)
             if q.person_id is not None:
                 pid = str(q.person_id)
@@ -355,22 +353,22 @@ class OrganisationStorage(SessionCore):
                 if q.kinds is not None:
                     course.append(c.c.type.in_(sorted(q.kinds)))
                 conds.append(select(literal(1)).where(*course).exists())
-        elif cls is DemonstrationSite:
+        elif cls is activities.DemonstrationSite:
             prefix(t.c.unit_code)
             equals(t.c.body_id, q.parent_id)
             if q.on is not None or q.kinds is not None or q.min_order is not None:
                 conds.append(self._dated(cls, t, q))
-        elif cls is Honour:
+        elif cls is activities.Honour:
             prefix(t.c.unit_code)
             dates(t.c.awarded_on)
             equals(t.c.ceremony_id, q.parent_id)
             equals(t.c.person_id, q.person_id)
-        elif cls is VolunteerMembership:
+        elif cls is activities.VolunteerMembership:
             via(self._t.bodies, t.c.team_id)
             equals(t.c.team_id, q.parent_id)
             active(t.c.start, t.c.end)
             equals(t.c.person_id, q.person_id)
-        elif cls is ServiceHours:
+        elif cls is activities.ServiceHours:
             via(self._t.bodies, t.c.team_id)
             equals(t.c.team_id, q.parent_id)
             kinds(t.c.kind)
@@ -398,21 +396,7 @@ class OrganisationStorage(SessionCore):
 
     def _order(self, cls: type) -> tuple[Any, ...]:
         t = self._table(cls)
-        orders: dict[type, Callable[[], tuple[Any, ...]]] = {
-            Body: lambda: (t.c.unit_code, t.c.id),
-            Official: lambda: (t.c.unit_code, t.c.id),
-            Technician: lambda: (t.c.unit_code, t.c.id),
-            DemonstrationSite: lambda: (t.c.unit_code, t.c.id),
-            Appointment: lambda: (t.c.unit_code, t.c.role, t.c.start, t.c.id),
-            Activity: lambda: (t.c.start, t.c.id),
-            TrainingCourse: lambda: (t.c.start, t.c.id),
-            VolunteerMembership: lambda: (t.c.start, t.c.id),
-            Enrollment: lambda: (t.c.enrolled_on, t.c.id),
-            Honour: lambda: (t.c.awarded_on, t.c.id),
-            ServiceHours: lambda: (t.c.served_on, t.c.id),
-            ActivityType: lambda: (t.c.code,),
-        }
-        return orders[cls]()
+        return tuple(t.c[name] for name in _SPECS[cls].order)
 
     # -- queries -------------------------------------------------------------------------------
     def org_query(self, cls: type[OrgT], query: OrgQuery) -> list[OrgT]:
@@ -425,7 +409,7 @@ class OrganisationStorage(SessionCore):
         """How many records of ``cls`` match ``query``: one ``SELECT count(*)``."""
         return self._count(self._table(cls), self._conditions(cls, query))
 
-    def activity_totals(self, query: OrgQuery) -> ActivityTotals:
+    def activity_totals(self, query: OrgQuery) -> activities.ActivityTotals:
         """Count and sums of the matching activities: one aggregate statement."""
         a = self._t.activities
         stmt = select(
@@ -433,16 +417,16 @@ class OrganisationStorage(SessionCore):
             func.coalesce(func.sum(a.c.participants), 0),
             func.coalesce(func.sum(a.c.minority_participants), 0),
             func.coalesce(func.sum(a.c.materials), 0),
-        ).where(*self._conditions(Activity, query))
+        ).where(*self._conditions(activities.Activity, query))
         n, total, minority, materials = (int(v) for v in tuple(self._all(stmt)[0]))
-        return ActivityTotals(n, total, minority, materials)
+        return activities.ActivityTotals(n, total, minority, materials)
 
     def volunteer_hours_by_kind(self, query: OrgQuery) -> dict[str, float]:
         """Hours per kind of the matching records: one ``GROUP BY`` statement."""
         h = self._t.volunteer_hours
         stmt = (
             select(h.c.kind, func.sum(h.c.hours))
-            .where(*self._conditions(ServiceHours, query))
+            .where(*self._conditions(activities.ServiceHours, query))
             .group_by(h.c.kind)
         )
         sums: dict[str, float] = {}

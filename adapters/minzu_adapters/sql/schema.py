@@ -185,35 +185,8 @@ class Tables:
     disputes: Table
 
     def all(self) -> tuple[Table, ...]:
-        """Every table, parents before children."""
-        return (
-            self.units,
-            self.unit_changes,
-            self.unit_change_successors,
-            self.persons,
-            self.residences,
-            self.history,
-            self.service_windows,
-            self.service_requests,
-            self.case_events,
-            self.bodies,
-            self.officials,
-            self.official_ranks,
-            self.technicians,
-            self.technician_titles,
-            self.appointments,
-            self.org_settings,
-            self.activity_types,
-            self.activities,
-            self.training_courses,
-            self.enrollments,
-            self.demonstration_sites,
-            self.site_statuses,
-            self.honours,
-            self.volunteer_members,
-            self.volunteer_hours,
-            self.disputes,
-        )
+        """Every table, parents before children (the order of the attributes)."""
+        return tuple(getattr(self, field.name) for field in attrs.fields(Tables))
 
 
 def _check_prefix(prefix: str) -> None:
@@ -243,9 +216,13 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
     md = MetaData(schema=schema)
     p = prefix
 
+    made: dict[str, Table] = {}
+
     def table(name: str, *columns: Any) -> Table:
-        """The table ``<prefix><name>`` (InnoDB, utf8mb4 with binary collation on MySQL)."""
-        return Table(f"{p}{name}", md, *columns, **_MYSQL_TABLE_OPTIONS)
+        """The table ``<prefix><name>`` (InnoDB, utf8mb4 with binary collation on MySQL), the
+        attribute ``name`` of :class:`Tables`."""
+        made[name] = Table(f"{p}{name}", md, *columns, **_MYSQL_TABLE_OPTIONS)
+        return made[name]
 
     def ref(parent: str, name: str, ondelete: str | None = None) -> ForeignKey:
         """A reference to the ``id`` of ``parent``, constraint ``fk_<prefix><name>``."""
@@ -254,7 +231,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
             f"{schema}.{target}" if schema else target, name=f"fk_{p}{name}", ondelete=ondelete
         )
 
-    units = table(
+    table(
         "units",
         Column("unit_key", _key(UNIT_KEY_LENGTH), nullable=False),
         Column("code", _key(CODE_LENGTH), nullable=False),
@@ -269,7 +246,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Index(f"ix_{p}units_code", "code"),
         Index(f"ix_{p}units_level_code", "level", "code"),
     )
-    unit_changes = table(
+    table(
         "unit_changes",
         Column("seq", Integer, autoincrement=True, nullable=False),
         Column("id", _key(ID_LENGTH), nullable=False),
@@ -283,7 +260,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         UniqueConstraint("id", name=f"uq_{p}unit_changes_id"),
         Index(f"ix_{p}unit_changes_code", "code"),
     )
-    unit_change_successors = table(
+    table(
         "unit_change_successors",
         Column(
             "change_id",
@@ -296,7 +273,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         PrimaryKeyConstraint("change_id", "position", name=f"pk_{p}unit_change_successors"),
         Index(f"ix_{p}unit_change_succ_code", "code"),
     )
-    persons = table(
+    table(
         "persons",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("name", String(NAME_LENGTH), nullable=False),
@@ -318,7 +295,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         UniqueConstraint("active_id_number", name=f"uq_{p}persons_active_id_number"),
         Index(f"ix_{p}persons_id_number", "id_number"),
     )
-    residences = table(
+    table(
         "residences",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column(
@@ -341,7 +318,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Index(f"ix_{p}residences_unit_arrival", "unit_code", "arrival"),
         Index(f"ix_{p}residences_person", "person_id"),
     )
-    history = table(
+    table(
         "history",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("entity_type", _key(ENUM_LENGTH), nullable=False),
@@ -358,7 +335,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
             "entity_type", "entity_id", "version", name=f"uq_{p}history_entity_version"
         ),
     )
-    service_windows = table(
+    table(
         "service_windows",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("unit_code", _key(CODE_LENGTH), nullable=False),
@@ -371,7 +348,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         PrimaryKeyConstraint("id", name=f"pk_{p}service_windows"),
         Index(f"ix_{p}service_windows_unit", "unit_code"),
     )
-    service_requests = table(
+    table(
         "service_requests",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column(
@@ -410,7 +387,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Index(f"ix_{p}service_requests_accepted", "accepted_at", "unit_code"),
         Index(f"ix_{p}service_requests_resolved", "resolved_at", "unit_code"),
     )
-    case_events = table(
+    table(
         "case_events",
         Column("case_id", _key(ID_LENGTH), nullable=False),
         Column("seq", Integer, autoincrement=False, nullable=False),
@@ -422,7 +399,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Column("data", JSONText(), nullable=False),
         PrimaryKeyConstraint("case_id", "seq", name=f"pk_{p}case_events"),
     )
-    disputes = table(
+    table(
         "disputes",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("origin_unit", _key(CODE_LENGTH), nullable=False),
@@ -456,7 +433,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Index(f"ix_{p}disputes_concluded", "concluded_at"),
     )
     # -- organisation section (bodies, cadres, appointments, activities, recognition) ---------
-    bodies = table(
+    table(
         "bodies",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("unit_code", _key(CODE_LENGTH), nullable=False),
@@ -530,11 +507,11 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
             Index(f"ix_{p}{name}_order_since", f"{grade}_order", "since"),
         )
 
-    officials = cadre("officials", "position")
-    official_ranks = grades("official_ranks", "officials", "official_id", "rank")
-    technicians = cadre("technicians", "specialty")
-    technician_titles = grades("technician_titles", "technicians", "technician_id", "title")
-    appointments = table(
+    cadre("officials", "position")
+    grades("official_ranks", "officials", "official_id", "rank")
+    cadre("technicians", "specialty")
+    grades("technician_titles", "technicians", "technician_id", "title")
+    table(
         "appointments",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column(
@@ -554,14 +531,14 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Index(f"ix_{p}appointments_unit_role_start", "unit_code", "role", "start"),
         Index(f"ix_{p}appointments_official", "official_id"),
     )
-    org_settings = table(
+    table(
         "org_settings",
         Column("key", _key(64), nullable=False),
         Column("data", JSONText(), nullable=False),
         Column("version", Integer, nullable=False),
         PrimaryKeyConstraint("key", name=f"pk_{p}org_settings"),
     )
-    activity_types = table(
+    table(
         "activity_types",
         Column("code", _key(ENUM_LENGTH), nullable=False),
         Column("label_zh", String(NAME_LENGTH), nullable=False),
@@ -569,7 +546,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Column("version", Integer, nullable=False),
         PrimaryKeyConstraint("code", name=f"pk_{p}activity_types"),
     )
-    activities = table(
+    table(
         "activities",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("type", _key(ENUM_LENGTH), nullable=False),
@@ -588,7 +565,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Index(f"ix_{p}activities_organiser_start", "organiser_code", "start"),
         Index(f"ix_{p}activities_type_start", "type", "start"),
     )
-    training_courses = table(
+    table(
         "training_courses",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("type", _key(ENUM_LENGTH), nullable=False),
@@ -606,7 +583,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         PrimaryKeyConstraint("id", name=f"pk_{p}training_courses"),
         Index(f"ix_{p}training_courses_organiser", "organiser_code", "start"),
     )
-    enrollments = table(
+    table(
         "enrollments",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column(
@@ -630,7 +607,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         UniqueConstraint("course_id", "official_id", name=f"uq_{p}enrollments_course_official"),
         Index(f"ix_{p}enrollments_completed", "completed_on"),
     )
-    demonstration_sites = table(
+    table(
         "demonstration_sites",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("unit_code", _key(CODE_LENGTH), nullable=False),
@@ -640,7 +617,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         PrimaryKeyConstraint("id", name=f"pk_{p}demonstration_sites"),
         Index(f"ix_{p}demonstration_sites_unit", "unit_code"),
     )
-    site_statuses = dated(
+    dated(
         "site_statuses",
         "demonstration_sites",
         "site_id",
@@ -650,7 +627,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
             Column("level_order", Integer, nullable=False),
         ),
     )
-    honours = table(
+    table(
         "honours",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("title", String(TEXT_LENGTH), nullable=False),
@@ -667,7 +644,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         PrimaryKeyConstraint("id", name=f"pk_{p}honours"),
         Index(f"ix_{p}honours_unit_awarded", "unit_code", "awarded_on"),
     )
-    volunteer_members = table(
+    table(
         "volunteer_members",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("team_id", _key(ID_LENGTH), ref("bodies", "volunteer_members_team"), nullable=False),
@@ -685,7 +662,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Index(f"ix_{p}volunteer_members_team_start", "team_id", "start"),
         Index(f"ix_{p}volunteer_members_person", "person_id"),
     )
-    volunteer_hours = table(
+    table(
         "volunteer_hours",
         Column("id", _key(ID_LENGTH), nullable=False),
         Column("team_id", _key(ID_LENGTH), ref("bodies", "volunteer_hours_team"), nullable=False),
@@ -703,34 +680,7 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         PrimaryKeyConstraint("id", name=f"pk_{p}volunteer_hours"),
         Index(f"ix_{p}volunteer_hours_team_served", "team_id", "served_on"),
     )
-    tables = Tables(
-        disputes=disputes,
-        service_windows=service_windows,
-        service_requests=service_requests,
-        case_events=case_events,
-        bodies=bodies,
-        officials=officials,
-        official_ranks=official_ranks,
-        technicians=technicians,
-        technician_titles=technician_titles,
-        appointments=appointments,
-        org_settings=org_settings,
-        activity_types=activity_types,
-        activities=activities,
-        training_courses=training_courses,
-        enrollments=enrollments,
-        demonstration_sites=demonstration_sites,
-        site_statuses=site_statuses,
-        honours=honours,
-        volunteer_members=volunteer_members,
-        volunteer_hours=volunteer_hours,
-        units=units,
-        unit_changes=unit_changes,
-        unit_change_successors=unit_change_successors,
-        persons=persons,
-        residences=residences,
-        history=history,
-    )
+    tables = Tables(**made)
     _check_identifiers(tables)
     return md, tables
 

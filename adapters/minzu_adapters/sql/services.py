@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Row, RowMapping, and_, insert, or_, select
 
-from minzu_adapters.sql.cases import CaseEventStorage
+from minzu_adapters.sql.cases import CaseEventStorage, CaseKind
 from minzu_adapters.sql.errors import duplicate_id
 from minzu_adapters.sql.session import prefix_match
 from minzu_core.lifecycle import Event
@@ -29,7 +29,6 @@ __all__ = ["SERVICE_CASE", "ServiceStorage", "request_data", "window_data"]
 SERVICE_CASE = "service_request"
 
 _duplicate_window = duplicate_id("服务窗口", "service window")
-_duplicate_request = duplicate_id("服务事项", "service request")
 
 
 def window_data(window: ServiceWindow) -> dict[str, Any]:
@@ -55,6 +54,31 @@ def request_data(request: ServiceRequest, index: RequestIndex) -> dict[str, Any]
         "version": request.version,
         **unstructure(index),
     }
+
+
+def _request_from(m: RowMapping, events: list[Event]) -> ServiceRequest:
+    return ServiceRequest(
+        window_id=m["window_id"],
+        unit_code=m["unit_code"],
+        applicant_id=m["applicant_id"],
+        category=ServiceCategory(m["category"]),
+        received_at=m["received_at"],
+        events=events,
+        description=m["description"],
+        id=m["id"],
+        version=m["version"],
+    )
+
+
+_REQUESTS: CaseKind[ServiceRequest, RequestIndex] = CaseKind(
+    table="service_requests",
+    case_type=SERVICE_CASE,
+    what="service request",
+    on_duplicate=duplicate_id("服务事项", "service request"),
+    data=request_data,
+    build=_request_from,
+    order=("received_at", "id"),
+)
 
 
 class ServiceStorage(CaseEventStorage):
@@ -103,41 +127,21 @@ class ServiceStorage(CaseEventStorage):
 
     # -- requests ------------------------------------------------------------------------------
     def _request_row(self, request: ServiceRequest, index: RequestIndex) -> dict[str, Any]:
-        return self._bind(self._t.service_requests, request_data(request, index))
-
-    @staticmethod
-    def _request_from(m: RowMapping, events: list[Event]) -> ServiceRequest:
-        return ServiceRequest(
-            window_id=m["window_id"],
-            unit_code=m["unit_code"],
-            applicant_id=m["applicant_id"],
-            category=ServiceCategory(m["category"]),
-            received_at=m["received_at"],
-            events=events,
-            description=m["description"],
-            id=m["id"],
-            version=m["version"],
-        )
+        return self._case_row(_REQUESTS, request, index)
 
     def get_request(self, request_id: uuid.UUID) -> ServiceRequest | None:
         """The request with this id and its events, or ``None``."""
-        return self._get_case(self._t.service_requests, request_id, self._request_from)
+        return self._get_case(_REQUESTS, request_id)
 
     def insert_request(self, request: ServiceRequest, index: RequestIndex) -> None:
         """Store a new request and its events."""
-        row = self._request_row(request, index)
-        table = self._t.service_requests
-        self._insert_case(table, SERVICE_CASE, row, request.events, _duplicate_request)
+        self._insert_case(_REQUESTS, request, index)
 
     def update_request(
         self, request: ServiceRequest, index: RequestIndex, expected_version: int
     ) -> None:
         """Update the derived columns and append the new events, version-checked."""
-        row = self._request_row(request, index)
-        table = self._t.service_requests
-        self._update_case(
-            "service request", table, SERVICE_CASE, row, request.events, expected_version
-        )
+        self._update_case(_REQUESTS, request, index, expected_version)
 
     def _request_conditions(self, q: RequestQuery) -> list[ColumnElement[bool]]:
         r = self._t.service_requests
@@ -162,10 +166,8 @@ class ServiceStorage(CaseEventStorage):
 
     def query_requests(self, query: RequestQuery) -> list[ServiceRequest]:
         """Requests matching ``query`` by received time then id (2 statements)."""
-        r = self._t.service_requests
-        stmt = select(r).where(*self._request_conditions(query))
-        rows = self._page(stmt.order_by(r.c.received_at, r.c.id), query.limit, query.offset)
-        return self._load_cases(rows, self._request_from)
+        conditions = self._request_conditions(query)
+        return self._query_cases(_REQUESTS, conditions, query.limit, query.offset)
 
     def count_requests(self, query: RequestQuery) -> int:
         """How many requests match ``query``: one ``SELECT count(*)``."""

@@ -13,12 +13,10 @@ object lives in ``schema`` (``None``: the connection's default). Both are passed
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
-from alembic import op
-from sqlalchemy.dialects import mysql
+
+from minzu_adapters.sql.migrations._helpers import Builder, json_text, key, utc_datetime, version
 
 # revision identifiers, used by Alembic.
 revision: str = "0001"
@@ -26,171 +24,113 @@ down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_MYSQL: dict[str, Any] = {
-    "mysql_engine": "InnoDB",
-    "mysql_charset": "utf8mb4",
-    "mysql_collate": "utf8mb4_bin",
-}
-
-
-def _key(length: int) -> sa.types.TypeEngine[str]:
-    """A key/code column: binary collation on PostgreSQL (MySQL tables are ``utf8mb4_bin``)."""
-    return sa.String(length).with_variant(sa.String(length, collation="C"), "postgresql")
-
-
-def _utc_datetime() -> sa.types.TypeEngine[datetime]:
-    """``UTCDateTime``: ``DATETIME(6)`` on MySQL/MariaDB, ``DateTime`` elsewhere."""
-    return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-
-
-def _json_text() -> sa.types.TypeEngine[str]:
-    """``JSONText``: ``MEDIUMTEXT`` on MySQL/MariaDB, ``TEXT`` elsewhere."""
-    return sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql", "mariadb")
-
 
 def upgrade(*, prefix: str = "minzu_", schema: str | None = None) -> None:
-    """Create the tables, constraints and indexes."""
-    p = prefix
-
-    def ref(table: str, column: str) -> str:
-        return f"{schema}.{p}{table}.{column}" if schema else f"{p}{table}.{column}"
-
-    op.create_table(
-        f"{p}units",
-        sa.Column("unit_key", _key(24), nullable=False),
-        sa.Column("code", _key(12), nullable=False),
+    """Create the tables of the hierarchy (units, unit changes and their successors), of the
+    ledger (persons, residences) and the change history, with their constraints and indexes."""
+    b = Builder(prefix, schema)
+    b.table(
+        "units",
+        sa.Column("unit_key", key(24), nullable=False),
+        sa.Column("code", key(12), nullable=False),
         sa.Column("valid_from", sa.Date(), nullable=True),
         sa.Column("valid_to", sa.Date(), nullable=True),
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("level", sa.String(32), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("urban_rural_code", sa.String(3), nullable=True),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("unit_key", name=f"pk_{p}units"),
-        schema=schema,
-        **_MYSQL,
+        version(),
+        b.primary_key("units", "unit_key"),
     )
-    op.create_index(f"ix_{p}units_code", f"{p}units", ["code"], schema=schema)
-    op.create_index(f"ix_{p}units_level_code", f"{p}units", ["level", "code"], schema=schema)
+    b.index("units", "code", ["code"])
+    b.index("units", "level_code", ["level", "code"])
 
-    op.create_table(
-        f"{p}unit_changes",
+    b.table(
+        "unit_changes",
         sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("id", _key(36), nullable=False),
+        sa.Column("id", key(36), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("effective", sa.Date(), nullable=False),
-        sa.Column("code", _key(12), nullable=False),
+        sa.Column("code", key(12), nullable=False),
         sa.Column("old_name", sa.String(100), nullable=True),
         sa.Column("new_name", sa.String(100), nullable=True),
         sa.Column("note", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("seq", name=f"pk_{p}unit_changes"),
-        sa.UniqueConstraint("id", name=f"uq_{p}unit_changes_id"),
-        schema=schema,
-        **_MYSQL,
+        b.primary_key("unit_changes", "seq"),
+        b.unique("unit_changes_id", "id"),
     )
-    op.create_index(f"ix_{p}unit_changes_code", f"{p}unit_changes", ["code"], schema=schema)
+    b.index("unit_changes", "code", ["code"])
 
-    op.create_table(
-        f"{p}unit_change_successors",
-        sa.Column("change_id", _key(36), nullable=False),
+    b.table(
+        "unit_change_successors",
+        sa.Column("change_id", key(36), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("code", _key(12), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["change_id"],
-            [ref("unit_changes", "id")],
-            name=f"fk_{p}unit_change_succ_change",
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("change_id", "position", name=f"pk_{p}unit_change_successors"),
-        schema=schema,
-        **_MYSQL,
+        sa.Column("code", key(12), nullable=False),
+        b.fk("change_id", "unit_changes", "unit_change_succ_change", "CASCADE"),
+        b.primary_key("unit_change_successors", "change_id", "position"),
     )
-    op.create_index(
-        f"ix_{p}unit_change_succ_code", f"{p}unit_change_successors", ["code"], schema=schema
-    )
+    b.index("unit_change_successors", "code", ["code"], stem="unit_change_succ")
 
-    op.create_table(
-        f"{p}persons",
-        sa.Column("id", _key(36), nullable=False),
+    b.table(
+        "persons",
+        sa.Column("id", key(36), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
-        sa.Column("ethnicity", _key(2), nullable=False),
-        sa.Column("id_number", _key(18), nullable=True),
-        sa.Column("active_id_number", _key(18), nullable=True),
+        sa.Column("ethnicity", key(2), nullable=False),
+        sa.Column("id_number", key(18), nullable=True),
+        sa.Column("active_id_number", key(18), nullable=True),
         sa.Column("gender", sa.String(32), nullable=True),
         sa.Column("birth_date", sa.Date(), nullable=True),
         sa.Column("phone", sa.String(20), nullable=True),
         sa.Column("has_household", sa.Boolean(), nullable=False),
-        sa.Column("household_code", _key(12), nullable=True),
+        sa.Column("household_code", key(12), nullable=True),
         sa.Column("household_address", sa.String(255), nullable=True),
         sa.Column("language", sa.String(32), nullable=True),
-        sa.Column("guardian_id", _key(36), nullable=True),
+        sa.Column("guardian_id", key(36), nullable=True),
         sa.Column("status", sa.String(32), nullable=False),
-        sa.Column("merged_into", _key(36), nullable=True),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=f"pk_{p}persons"),
-        sa.UniqueConstraint("active_id_number", name=f"uq_{p}persons_active_id_number"),
-        schema=schema,
-        **_MYSQL,
+        sa.Column("merged_into", key(36), nullable=True),
+        version(),
+        b.primary_key("persons", "id"),
+        b.unique("persons_active_id_number", "active_id_number"),
     )
-    op.create_index(f"ix_{p}persons_id_number", f"{p}persons", ["id_number"], schema=schema)
+    b.index("persons", "id_number", ["id_number"])
 
-    op.create_table(
-        f"{p}residences",
-        sa.Column("id", _key(36), nullable=False),
-        sa.Column("person_id", _key(36), nullable=False),
-        sa.Column("unit_code", _key(12), nullable=False),
+    b.table(
+        "residences",
+        sa.Column("id", key(36), nullable=False),
+        sa.Column("person_id", key(36), nullable=False),
+        sa.Column("unit_code", key(12), nullable=False),
         sa.Column("status", sa.String(32), nullable=False),
         sa.Column("arrival", sa.Date(), nullable=False),
         sa.Column("departure", sa.Date(), nullable=True),
         sa.Column("address", sa.String(255), nullable=True),
-        sa.Column("origin", _key(12), nullable=True),
+        sa.Column("origin", key(12), nullable=True),
         sa.Column("reason", sa.String(32), nullable=True),
         sa.Column("occupation", sa.String(100), nullable=True),
         sa.Column("employer", sa.String(200), nullable=True),
-        sa.Column("employer_uscc", _key(18), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["person_id"],
-            [ref("persons", "id")],
-            name=f"fk_{p}residences_person",
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=f"pk_{p}residences"),
-        schema=schema,
-        **_MYSQL,
+        sa.Column("employer_uscc", key(18), nullable=True),
+        b.fk("person_id", "persons", "residences_person", "CASCADE"),
+        b.primary_key("residences", "id"),
     )
-    op.create_index(
-        f"ix_{p}residences_unit_arrival", f"{p}residences", ["unit_code", "arrival"], schema=schema
-    )
-    op.create_index(f"ix_{p}residences_person", f"{p}residences", ["person_id"], schema=schema)
+    b.index("residences", "unit_arrival", ["unit_code", "arrival"])
+    b.index("residences", "person", ["person_id"])
 
-    op.create_table(
-        f"{p}history",
-        sa.Column("id", _key(36), nullable=False),
-        sa.Column("entity_type", _key(32), nullable=False),
-        sa.Column("entity_id", _key(64), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("at", _utc_datetime(), nullable=False),
+    b.table(
+        "history",
+        sa.Column("id", key(36), nullable=False),
+        sa.Column("entity_type", key(32), nullable=False),
+        sa.Column("entity_id", key(64), nullable=False),
+        version(),
+        sa.Column("at", utc_datetime(), nullable=False),
         sa.Column("actor_id", sa.String(128), nullable=False),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
-        sa.Column("snapshot", _json_text(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=f"pk_{p}history"),
-        sa.UniqueConstraint(
-            "entity_type", "entity_id", "version", name=f"uq_{p}history_entity_version"
-        ),
-        schema=schema,
-        **_MYSQL,
+        sa.Column("snapshot", json_text(), nullable=False),
+        b.primary_key("history", "id"),
+        b.unique("history_entity_version", "entity_type", "entity_id", "version"),
     )
 
 
 def downgrade(*, prefix: str = "minzu_", schema: str | None = None) -> None:
     """Drop the tables (children first)."""
-    for table in (
-        "history",
-        "residences",
-        "persons",
-        "unit_change_successors",
-        "unit_changes",
-        "units",
-    ):
-        op.drop_table(f"{prefix}{table}", schema=schema)
+    Builder(prefix, schema).drop_tables(
+        "history", "residences", "persons", "unit_change_successors", "unit_changes", "units"
+    )

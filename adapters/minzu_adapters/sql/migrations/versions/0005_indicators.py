@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from alembic import context, op
-from sqlalchemy.dialects import mysql
+
+from minzu_adapters.sql.migrations._helpers import Builder, utc_datetime
 
 revision: str = "0005"
 down_revision: str | Sequence[str] | None = "0004"
@@ -32,20 +32,16 @@ depends_on: str | Sequence[str] | None = None
 _DEFAULT_TARGET_DAYS = 30
 
 
-def _utc_datetime() -> sa.types.TypeEngine[datetime]:
-    return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-
-
 def upgrade(*, prefix: str = "minzu_", schema: str | None = None) -> None:
     """Add the derived columns and indexes, then fill them in for existing rows."""
-    p = prefix
-    requests, disputes = f"{p}service_requests", f"{p}disputes"
+    b = Builder(prefix, schema)
+    requests, disputes = b.name("service_requests"), b.name("disputes")
     for column in (
         sa.Column("time_limit_days", sa.Integer(), nullable=True),
         sa.Column("resolved_on_time", sa.Boolean(), nullable=True),
-        sa.Column("followed_up_at", _utc_datetime(), nullable=True),
+        sa.Column("followed_up_at", utc_datetime(), nullable=True),
         sa.Column("satisfaction", sa.String(32), nullable=True),
-        sa.Column("closed_at", _utc_datetime(), nullable=True),
+        sa.Column("closed_at", utc_datetime(), nullable=True),
     ):
         op.add_column(requests, column, schema=schema)
     for column in (
@@ -54,14 +50,10 @@ def upgrade(*, prefix: str = "minzu_", schema: str | None = None) -> None:
         sa.Column("party_count", sa.Integer(), nullable=False, server_default="0"),
     ):
         op.add_column(disputes, column, schema=schema)
-    op.create_index(
-        f"ix_{p}service_requests_accepted", requests, ["accepted_at", "unit_code"], schema=schema
-    )
-    op.create_index(
-        f"ix_{p}service_requests_resolved", requests, ["resolved_at", "unit_code"], schema=schema
-    )
-    op.create_index(f"ix_{p}disputes_concluded", disputes, ["concluded_at"], schema=schema)
-    _backfill(prefix, schema)
+    b.index("service_requests", "accepted", ["accepted_at", "unit_code"])
+    b.index("service_requests", "resolved", ["resolved_at", "unit_code"])
+    b.index("disputes", "concluded", ["concluded_at"])
+    _backfill(b)
     # The model has no server default: every write supplies the count.
     with op.batch_alter_table(disputes, schema=schema) as batch:
         batch.alter_column(
@@ -69,44 +61,21 @@ def upgrade(*, prefix: str = "minzu_", schema: str | None = None) -> None:
         )
 
 
-def _backfill(prefix: str, schema: str | None) -> None:
+def _backfill(b: Builder) -> None:
     """Fill the new columns of existing rows from their stored events (online upgrades).
 
     Offline (``--sql``) scripts can only carry what plain SQL computes: there the two flags are
     set from the stored times and the event-derived values stay empty until each row's next
     save (run the upgrade online to fill them at once)."""
-    requests = sa.table(
-        f"{prefix}service_requests",
-        sa.column("id"),
-        sa.column("resolved_at"),
-        sa.column("due_base"),
-        sa.column("resolved_on_time"),
-        sa.column("time_limit_days"),
-        sa.column("followed_up_at"),
-        sa.column("satisfaction"),
-        sa.column("closed_at"),
-        schema=schema,
+    requests = b.lightweight(
+        "service_requests",
+        "id resolved_at due_base resolved_on_time",
+        "time_limit_days followed_up_at satisfaction closed_at",
     )
-    disputes = sa.table(
-        f"{prefix}disputes",
-        sa.column("id"),
-        sa.column("parties"),
-        sa.column("due_at"),
-        sa.column("concluded_at"),
-        sa.column("party_count"),
-        sa.column("target_days"),
-        sa.column("concluded_within_target"),
-        schema=schema,
+    disputes = b.lightweight(
+        "disputes", "id parties due_at concluded_at party_count target_days concluded_within_target"
     )
-    events = sa.table(
-        f"{prefix}case_events",
-        sa.column("case_id"),
-        sa.column("seq"),
-        sa.column("action"),
-        sa.column("at"),
-        sa.column("data"),
-        schema=schema,
-    )
+    events = b.lightweight("case_events", "case_id seq action at data")
     if context.is_offline_mode():
         op.execute(
             sa.update(requests)
@@ -175,11 +144,11 @@ def _backfill(prefix: str, schema: str | None) -> None:
 
 def downgrade(*, prefix: str = "minzu_", schema: str | None = None) -> None:
     """Drop the derived columns and their indexes."""
-    p = prefix
-    requests, disputes = f"{p}service_requests", f"{p}disputes"
-    op.drop_index(f"ix_{p}disputes_concluded", disputes, schema=schema)
-    op.drop_index(f"ix_{p}service_requests_resolved", requests, schema=schema)
-    op.drop_index(f"ix_{p}service_requests_accepted", requests, schema=schema)
+    b = Builder(prefix, schema)
+    requests, disputes = b.name("service_requests"), b.name("disputes")
+    b.drop_index("disputes", "concluded")
+    b.drop_index("service_requests", "resolved")
+    b.drop_index("service_requests", "accepted")
     with op.batch_alter_table(disputes, schema=schema) as batch:
         for name in ("party_count", "concluded_within_target", "target_days"):
             batch.drop_column(name)
