@@ -8,7 +8,6 @@ repr shows only the entity, version, actor, kind and reason.
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -16,6 +15,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 
 from minzu_core.clock import CST, require_aware
+from minzu_core.labels import LabelledEnum
 
 __all__ = [
     "ChangeKind",
@@ -30,20 +30,16 @@ def _in_cst(value: datetime) -> datetime:
     return require_aware(value, "at").astimezone(CST)
 
 
-class ChangeKind(enum.Enum):
+class ChangeKind(LabelledEnum):
     """What kind of change a record describes."""
 
-    CREATED = "created"
-    UPDATED = "updated"  # a real change in the world (e.g. a move, a new phone)
-    CORRECTED = "corrected"  # a correction of a recording mistake
-    MERGED = "merged"  # a duplicate record merged into another
-
-    @property
-    def label_zh(self) -> str:
-        """The Chinese label."""
-        return {"created": "新建", "updated": "变更", "corrected": "更正", "merged": "合并"}[
-            self.value
-        ]
+    CREATED = "created", "新建", "created"
+    #: A real change in the world (e.g. a move, a new phone).
+    UPDATED = "updated", "变更", "updated"
+    #: A correction of a recording mistake.
+    CORRECTED = "corrected", "更正", "corrected"
+    #: A duplicate record merged into another.
+    MERGED = "merged", "合并", "merged"
 
 
 @attrs.frozen

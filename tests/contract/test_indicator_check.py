@@ -16,7 +16,7 @@ import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import pytest
@@ -33,20 +33,8 @@ from minzu_core.indicators import ratio
 from minzu_core.indicators.catalog import CATALOG, CATALOG_BY_ID
 from minzu_core.indicators.engine import compute
 from minzu_core.ledger import Person, Residence
-from minzu_core.organisation import (
-    DEFAULT_POLICY,
-    DESIGNATED_CADRE,
-    ETHNIC_AFFAIRS_OFFICER,
-    FIRST_RESPONSIBLE,
-    LEADING_GROUP_LEADER,
-    LEADING_GROUP_MEMBER,
-    Appointment,
-    Body,
-    Official,
-    RankEntry,
-    Technician,
-    TitleEntry,
-)
+from minzu_core.organisation import Appointment, Body, Official, RankEntry, Technician, TitleEntry
+from minzu_core.organisation import responsibility as duty
 from minzu_core.services import ServiceRequest, ServiceWindow
 from minzu_core.store import Store
 
@@ -79,6 +67,9 @@ class Dataset:
     hours: list[ServiceHours] = attrs.Factory(list)
 
 
+_Case = TypeVar("_Case")
+
+
 def _day(rng: random.Random, start: date, end: date) -> date:
     return start + timedelta(days=rng.randrange((end - start).days + 1))
 
@@ -86,6 +77,37 @@ def _day(rng: random.Random, start: date, end: date) -> date:
 def _moment(rng: random.Random, start: date, end: date) -> datetime:
     day = _day(rng, start, end)
     return datetime(day.year, day.month, day.day, rng.randrange(24), rng.randrange(60), tzinfo=CST)
+
+
+def _graded_history(
+    rng: random.Random, entry: Callable[[str, date], Any], grades: tuple[str, ...], gap_days: int
+) -> tuple[list[Any], date | None]:
+    """One or two dated grades (ranks or titles) since 2015-2019, and the day their holder
+    left (``None`` for most)."""
+    since = _day(rng, date(2015, 1, 1), date(2019, 6, 1))
+    entries = [entry(rng.choice(grades), since)]
+    if rng.random() < 0.4:
+        entries.append(entry(rng.choice(grades), since + timedelta(days=gap_days)))
+    left = None if rng.random() < 0.7 else entries[-1].since + timedelta(days=rng.randrange(1, 600))
+    return entries, left
+
+
+def _some_steps(
+    rng: random.Random,
+    act: Callable[..., _Case],
+    case: _Case,
+    at: datetime,
+    steps: list[tuple[str, dict[str, Any]]],
+    max_hours: int,
+) -> _Case:
+    """``case`` after a random number of the first ``steps``, each 1 to ``max_hours`` hours
+    after the one before (none after ``NOW``)."""
+    for action, payload in steps[: rng.randrange(len(steps) + 1)]:
+        at += timedelta(hours=rng.randrange(1, max_hours))
+        if at > NOW:
+            break
+        case = act(case, action, at=at, **payload)
+    return case
 
 
 def build(store: Store, seed: int, sizes: dict[str, int]) -> Dataset:
@@ -202,12 +224,7 @@ def build(store: Store, seed: int, sizes: dict[str, int]) -> Dataset:
                 )
             )
             steps.append(("close", {}))
-            at = received
-            for action, payload in steps[: rng.randrange(len(steps) + 1)]:
-                at += timedelta(hours=rng.randrange(1, 24 * 25))
-                if at > NOW:
-                    break
-                request = uow.services.act(request, action, at=at, **payload)
+            request = _some_steps(rng, uow.services.act, request, received, steps, 24 * 25)
             data.requests.append(request)
         uow.commit()
 
@@ -228,7 +245,6 @@ def build(store: Store, seed: int, sizes: dict[str, int]) -> Dataset:
                     actor_id=ADMIN.id,
                 )
             )
-            at = registered
             target = rng.choice((None, 10, 30))
             accept: dict[str, Any] = {} if target is None else {"target_days": target}
             steps = [("accept", accept), ("session", {"mediators": ["调解员"], "summary": "调解"})]
@@ -238,11 +254,7 @@ def build(store: Store, seed: int, sizes: dict[str, int]) -> Dataset:
                 steps.append(
                     ("terminate", {"reason": "未达成", "channels_notified": list(CHANNELS)})
                 )
-            for action, payload in steps[: rng.randrange(len(steps) + 1)]:
-                at += timedelta(hours=rng.randrange(1, 24 * 20))
-                if at > NOW:
-                    break
-                dispute = uow.disputes.act(dispute, action, at=at, **payload)
+            dispute = _some_steps(rng, uow.disputes.act, dispute, registered, steps, 24 * 20)
             data.disputes.append(dispute)
         uow.commit()
 
@@ -250,56 +262,22 @@ def build(store: Store, seed: int, sizes: dict[str, int]) -> Dataset:
         ranks = ("staff", "deputy_section", "section", "deputy_division")
         titles = ("junior", "intermediate", "associate_senior")
         for index in range(sizes["officials"]):
-            since = _day(rng, date(2015, 1, 1), date(2019, 6, 1))
-            entries = [RankEntry(rng.choice(ranks), since)]
-            if rng.random() < 0.4:
-                entries.append(RankEntry(rng.choice(ranks), since + timedelta(days=200)))
-            left = (
-                None
-                if rng.random() < 0.7
-                else entries[-1].since + timedelta(days=rng.randrange(1, 600))
-            )
-            data.officials.append(
-                uow.org.add_official(
-                    Official(
-                        rng.choice(["360103", T1, T2]),
-                        f"干部{index}",
-                        rng.choice(("01", "03", "05")),
-                        entries,
-                        left_on=left,
-                    ),
-                    reason=REASON,
-                )
-            )
+            ranks_held, left = _graded_history(rng, RankEntry, ranks, 200)
+            unit, ethnicity = rng.choice(["360103", T1, T2]), rng.choice(("01", "03", "05"))
+            official = Official(unit, f"干部{index}", ethnicity, ranks_held, left_on=left)
+            data.officials.append(uow.org.add_official(official, reason=REASON))
         for index in range(sizes["technicians"]):
-            since = _day(rng, date(2015, 1, 1), date(2019, 6, 1))
-            entries_t = [TitleEntry(rng.choice(titles), since)]
-            if rng.random() < 0.4:
-                entries_t.append(TitleEntry(rng.choice(titles), since + timedelta(days=300)))
-            left = (
-                None
-                if rng.random() < 0.7
-                else entries_t[-1].since + timedelta(days=rng.randrange(1, 600))
-            )
-            data.technicians.append(
-                uow.org.add_technician(
-                    Technician(
-                        rng.choice([T1, T2, f"{T1}001"]),
-                        f"技术人员{index}",
-                        rng.choice(("01", "03", "05")),
-                        entries_t,
-                        left_on=left,
-                    ),
-                    reason=REASON,
-                )
-            )
+            titles_held, left = _graded_history(rng, TitleEntry, titles, 300)
+            unit, ethnicity = rng.choice([T1, T2, f"{T1}001"]), rng.choice(("01", "03", "05"))
+            technician = Technician(unit, f"技术人员{index}", ethnicity, titles_held, left_on=left)
+            data.technicians.append(uow.org.add_technician(technician, reason=REASON))
         roles = {
-            "360103": (LEADING_GROUP_LEADER, LEADING_GROUP_MEMBER),
-            T1: (FIRST_RESPONSIBLE, ETHNIC_AFFAIRS_OFFICER),
-            T2: (FIRST_RESPONSIBLE, ETHNIC_AFFAIRS_OFFICER),
-            f"{T1}001": (FIRST_RESPONSIBLE, DESIGNATED_CADRE),
-            f"{T1}002": (FIRST_RESPONSIBLE, DESIGNATED_CADRE),
-            f"{T2}001": (FIRST_RESPONSIBLE, DESIGNATED_CADRE),
+            "360103": (duty.LEADING_GROUP_LEADER, duty.LEADING_GROUP_MEMBER),
+            T1: (duty.FIRST_RESPONSIBLE, duty.ETHNIC_AFFAIRS_OFFICER),
+            T2: (duty.FIRST_RESPONSIBLE, duty.ETHNIC_AFFAIRS_OFFICER),
+            f"{T1}001": (duty.FIRST_RESPONSIBLE, duty.DESIGNATED_CADRE),
+            f"{T1}002": (duty.FIRST_RESPONSIBLE, duty.DESIGNATED_CADRE),
+            f"{T2}001": (duty.FIRST_RESPONSIBLE, duty.DESIGNATED_CADRE),
         }
         serial = 0
         for unit_code, unit_roles in roles.items():
@@ -440,40 +418,37 @@ def _complete(person: Person, residence: Residence) -> bool:
     return ok
 
 
-def _residents(status: str) -> Callable[[Dataset, Ask], tuple[float, float | None]]:
+def _active_episodes(
+    keep: Callable[[Person, Residence, Ask], bool],
+) -> Callable[[Dataset, Ask], tuple[float, float | None]]:
+    """Count the residence episodes of active persons in the asked units that ``keep`` keeps."""
+
     def count(d: Dataset, a: Ask) -> tuple[float, float | None]:
         n = 0
         for p in d.persons:
             for r in p.residences:
-                if (
-                    p.status.value == "active"
-                    and p.ethnicity != "01"
-                    and r.status.value == status
-                    and a.present(r.arrival, r.departure)
-                    and a.has(r.unit_code)
-                ):
+                if p.status.value == "active" and a.has(r.unit_code) and keep(p, r, a):
                     n += 1
         return n, None
 
     return count
+
+
+def _residents(status: str) -> Callable[[Dataset, Ask], tuple[float, float | None]]:
+    return _active_episodes(
+        lambda p, r, a: (
+            p.ethnicity != "01" and r.status.value == status and a.present(r.arrival, r.departure)
+        )
+    )
 
 
 def _episodes(which: str) -> Callable[[Dataset, Ask], tuple[float, float | None]]:
-    def count(d: Dataset, a: Ask) -> tuple[float, float | None]:
-        n = 0
-        for p in d.persons:
-            for r in p.residences:
-                day = r.arrival if which == "arrival" else r.departure
-                if (
-                    p.status.value == "active"
-                    and r.status.value == "floating"
-                    and a.within(day)
-                    and a.has(r.unit_code)
-                ):
-                    n += 1
-        return n, None
-
-    return count
+    return _active_episodes(
+        lambda p, r, a: (
+            r.status.value == "floating"
+            and a.within(r.arrival if which == "arrival" else r.departure)
+        )
+    )
 
 
 def completeness(d: Dataset, a: Ask) -> tuple[float, float | None]:
@@ -498,7 +473,7 @@ def window_coverage(d: Dataset, a: Ask) -> tuple[float, float | None]:
 def responsibility(d: Dataset, a: Ask) -> tuple[float, float | None]:
     num = den = 0
     for u in d.units:
-        rules = [r for r in DEFAULT_POLICY.rules if r.level == u.level]
+        rules = [r for r in duty.DEFAULT_POLICY.rules if r.level == u.level]
         if not rules or not a.present(u.valid_from, u.valid_to) or not a.has(u.code):
             continue
         den += 1
@@ -533,24 +508,28 @@ def resolution(d: Dataset, a: Ask) -> tuple[float, float | None]:
     return num, requests_accepted(d, a)[0]
 
 
-def on_time(d: Dataset, a: Ask) -> tuple[float, float | None]:
-    num = den = 0
-    for r in d.requests:
-        resolved = _last(r.events, "resolve")
-        if resolved is not None and a.at(resolved.at) and a.has(r.unit_code):
-            den += 1
-            num += bool(r.resolved_on_time())
-    return num, den
+def _requests_after(
+    action: str, counted: Callable[[ServiceRequest, Any], bool]
+) -> Callable[[Dataset, Ask], tuple[float, float | None]]:
+    """Of the requests whose last ``action`` event lies in the period: those ``counted`` (given
+    the request and that event) ÷ all."""
+
+    def share(d: Dataset, a: Ask) -> tuple[float, float | None]:
+        num = den = 0
+        for r in d.requests:
+            event = _last(r.events, action)
+            if event is not None and a.at(event.at) and a.has(r.unit_code):
+                den += 1
+                num += counted(r, event)
+        return num, den
+
+    return share
 
 
-def satisfaction(d: Dataset, a: Ask) -> tuple[float, float | None]:
-    num = den = 0
-    for r in d.requests:
-        follow = _last(r.events, "follow_up")
-        if follow is not None and a.at(follow.at) and a.has(r.unit_code):
-            den += 1
-            num += follow.data["satisfaction"] in ("satisfied", "basically_satisfied")
-    return num, den
+on_time = _requests_after("resolve", lambda r, _: bool(r.resolved_on_time()))
+satisfaction = _requests_after(
+    "follow_up", lambda _, e: e.data["satisfaction"] in ("satisfied", "basically_satisfied")
+)
 
 
 def _concluded(x: Dispute) -> Any:

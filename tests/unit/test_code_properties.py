@@ -9,19 +9,11 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from stdnum.cn import ric
 
+from minzu_core.codes import resident_id as resident_ids
 from minzu_core.codes.divisions import DivisionCode, Level, is_valid_division_code
 from minzu_core.codes.ethnicity import get_ethnicity
 from minzu_core.codes.masking import mask_name
 from minzu_core.codes.phone import mask_phone, parse_phone
-from minzu_core.codes.resident_id import (
-    is_valid_resident_id,
-    make_resident_id,
-    mask_resident_id,
-    normalize_resident_id,
-    parse_resident_id,
-    resident_id_check_character,
-    resident_id_from_15,
-)
 from minzu_core.errors import ValidationError
 from minzu_core.hierarchy import Hierarchy, Unit
 from minzu_core.testing import strategies as ms
@@ -37,7 +29,7 @@ FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 def test_id_check_character_is_iso_7064_mod_11_2(first17: str) -> None:
     assert tuple(pow(2, 17 - i, 11) for i in range(17)) == ID_WEIGHTS
     expected = ID_CHECKS[sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) % 11]
-    assert resident_id_check_character(first17) == expected
+    assert resident_ids.resident_id_check_character(first17) == expected
     # MOD 11-2: the weighted sum including the check character (X = 10, weight 1) is 1 mod 11
     value = 10 if expected == "X" else int(expected)
     assert (sum(int(c) * w for c, w in zip(first17, ID_WEIGHTS, strict=True)) + value) % 11 == 1
@@ -47,7 +39,7 @@ def test_id_check_character_is_iso_7064_mod_11_2(first17: str) -> None:
 def test_id_adjacent_transpositions_are_rejected(number: str, index: int) -> None:
     assume(number[index] != number[index + 1])
     swapped = number[:index] + number[index + 1] + number[index] + number[index + 2 :]
-    assert not is_valid_resident_id(swapped)
+    assert not resident_ids.is_valid_resident_id(swapped)
 
 
 @given(ms.resident_id_numbers(), st.data())
@@ -57,9 +49,9 @@ def test_normalization_is_the_same_for_every_form(number: str, data: st.DataObje
     typed = number.translate(FULL_WIDTH) if data.draw(st.booleans()) else number.lower()
     for cut, space in zip(reversed(cuts), spaces, strict=False):
         typed = typed[:cut] + space + typed[cut:]
-    assert normalize_resident_id(typed) == number
-    assert parse_resident_id(typed).number == number
-    assert is_valid_resident_id(typed)
+    assert resident_ids.normalize_resident_id(typed) == number
+    assert resident_ids.parse_resident_id(typed).number == number
+    assert resident_ids.is_valid_resident_id(typed)
 
 
 @given(
@@ -69,35 +61,35 @@ def test_normalization_is_the_same_for_every_form(number: str, data: st.DataObje
 )
 def test_first_generation_conversion(address: str, birth: date, sequence: int) -> None:
     fifteen = f"{address}{birth:%y%m%d}{sequence:03d}"
-    converted = resident_id_from_15(fifteen)
-    assert converted == make_resident_id(address, birth, sequence)
+    converted = resident_ids.resident_id_from_15(fifteen)
+    assert converted == resident_ids.make_resident_id(address, birth, sequence)
     assert converted[:6] + converted[8:17] == fifteen
-    rid = parse_resident_id(fifteen, allow_15=True)
+    rid = resident_ids.parse_resident_id(fifteen, allow_15=True)
     assert (rid.number, rid.birth_date, rid.converted_from_15) == (converted, birth, True)
-    assert rid.gender is parse_resident_id(converted).gender
-    assert not is_valid_resident_id(fifteen)
+    assert rid.gender is resident_ids.parse_resident_id(converted).gender
+    assert not resident_ids.is_valid_resident_id(fifteen)
 
 
 @given(ms.resident_id_numbers(), st.integers(-3, 3))
 def test_future_birth_dates_are_invalid(number: str, shift: int) -> None:
-    birth = parse_resident_id(number).birth_date
+    birth = resident_ids.parse_resident_id(number).birth_date
     today = birth + timedelta(days=shift)
-    assert is_valid_resident_id(number, today=today) == (shift >= 0)
+    assert resident_ids.is_valid_resident_id(number, today=today) == (shift >= 0)
 
 
 @given(ms.resident_id_numbers())
 def test_generated_ids_validate(number: str) -> None:
-    rid = parse_resident_id(number)
+    rid = resident_ids.parse_resident_id(number)
     assert rid.number == number
     assert rid.address_code == number[:6]
     assert 1900 <= rid.birth_date.year <= 2020
-    assert make_resident_id(number[:6], rid.birth_date, int(number[14:17])) == number
+    assert resident_ids.make_resident_id(number[:6], rid.birth_date, int(number[14:17])) == number
 
 
 @given(ms.resident_id_numbers(min_year=1850, max_year=1982).filter(lambda n: n[:6] == "360103"))
 def test_ids_stdnum_rejects_are_accepted(number: str) -> None:
     assert not ric.is_valid(number)
-    assert is_valid_resident_id(number)
+    assert resident_ids.is_valid_resident_id(number)
 
 
 @given(
@@ -106,18 +98,18 @@ def test_ids_stdnum_rejects_are_accepted(number: str) -> None:
     st.integers(0, 999),
 )
 def test_hong_kong_macau_taiwan_accepted(address: str, birth: date, sequence: int) -> None:
-    number = make_resident_id(address, birth, sequence)
+    number = resident_ids.make_resident_id(address, birth, sequence)
     assert not ric.is_valid(number)
-    assert parse_resident_id(number).birth_date == birth
+    assert resident_ids.parse_resident_id(number).birth_date == birth
 
 
 @given(ms.resident_id_numbers(), st.integers(0, 17), st.sampled_from("0123456789X"))
 def test_any_single_character_change_is_rejected(number: str, index: int, char: str) -> None:
     assume(number[index] != char)
     changed = number[:index] + char + number[index + 1 :]
-    assert not is_valid_resident_id(changed)
+    assert not resident_ids.is_valid_resident_id(changed)
     with pytest.raises(ValidationError) as info:
-        parse_resident_id(changed)
+        resident_ids.parse_resident_id(changed)
     assert info.value.code.startswith("invalid_resident_id")
     assert changed not in str(info.value)
 
@@ -125,7 +117,7 @@ def test_any_single_character_change_is_rejected(number: str, index: int, char: 
 @given(ms.invalid_resident_id_numbers())
 def test_invalid_ids_rejected_without_leaking(text: str) -> None:
     with pytest.raises(ValidationError) as info:
-        parse_resident_id(text)
+        resident_ids.parse_resident_id(text)
     assert info.value.code.startswith("invalid_resident_id")
     if len(text) >= 8:
         assert text not in str(info.value)
@@ -134,11 +126,11 @@ def test_invalid_ids_rejected_without_leaking(text: str) -> None:
 
 @given(ms.resident_id_numbers())
 def test_masking_never_leaks(number: str) -> None:
-    rid = parse_resident_id(number)
-    for shown in (mask_resident_id(number), repr(rid), str(rid), rid.masked):
+    rid = resident_ids.parse_resident_id(number)
+    for shown in (resident_ids.mask_resident_id(number), repr(rid), str(rid), rid.masked):
         assert number[4:14] not in shown
         assert number not in shown
-    masked = mask_resident_id(number)
+    masked = resident_ids.mask_resident_id(number)
     assert masked[:4] == number[:4] and masked[-4:] == number[-4:]
     assert masked[4:14] == "*" * 10
 

@@ -49,48 +49,38 @@ class TestLevel:
 
 class TestUnitKind:
     @pytest.mark.parametrize(
-        ("township", "kind"),
+        ("text", "kind"),
         [
-            (1, UnitKind.SUBDISTRICT),
-            (99, UnitKind.SUBDISTRICT),
-            (100, UnitKind.TOWN),
-            (197, UnitKind.TOWN),
-            (198, UnitKind.TOWNSHIP_DIRECT_VILLAGES),
-            (199, UnitKind.TOWN),
-            (200, UnitKind.TOWNSHIP),
-            (399, UnitKind.TOWNSHIP),
-            (400, UnitKind.TOWNSHIP_LIKE),
-            (599, UnitKind.TOWNSHIP_LIKE),
+            ("360103001", UnitKind.SUBDISTRICT),
+            ("360103099", UnitKind.SUBDISTRICT),
+            ("360103100", UnitKind.TOWN),
+            ("360103197", UnitKind.TOWN),
+            ("360103198", UnitKind.TOWNSHIP_DIRECT_VILLAGES),
+            ("360103199", UnitKind.TOWN),
+            ("360103200", UnitKind.TOWNSHIP),
+            ("360103399", UnitKind.TOWNSHIP),
+            ("360103400", UnitKind.TOWNSHIP_LIKE),
+            ("360103599", UnitKind.TOWNSHIP_LIKE),
+            ("360103001001", UnitKind.COMMUNITY),
+            ("360103001199", UnitKind.COMMUNITY),
+            ("360103001200", UnitKind.VILLAGE),
+            ("360103001399", UnitKind.VILLAGE),
+            ("360103001400", UnitKind.COMMUNITY_LIKE),
+            ("360103001497", UnitKind.COMMUNITY_LIKE),
+            ("360103001498", UnitKind.VIRTUAL_COMMUNITY),
+            ("360103001499", UnitKind.COMMUNITY_LIKE),
+            ("360103001500", UnitKind.VILLAGE_LIKE),
+            ("360103001597", UnitKind.VILLAGE_LIKE),
+            ("360103001598", UnitKind.VIRTUAL_LIVING_AREA),
+            ("360103001599", UnitKind.VILLAGE_LIKE),
         ],
     )
-    def test_township_ranges(self, township: int, kind: UnitKind) -> None:
-        code = DivisionCode.parse(f"360103{township:03d}")
+    def test_township_and_village_ranges(self, text: str, kind: UnitKind) -> None:
+        level = Level.TOWNSHIP if len(text) == 9 else Level.VILLAGE
+        code = DivisionCode.parse(text)
         assert code.kind is kind
-        assert code.level is Level.TOWNSHIP
-        assert kind.level is Level.TOWNSHIP
-
-    @pytest.mark.parametrize(
-        ("village", "kind"),
-        [
-            (1, UnitKind.COMMUNITY),
-            (199, UnitKind.COMMUNITY),
-            (200, UnitKind.VILLAGE),
-            (399, UnitKind.VILLAGE),
-            (400, UnitKind.COMMUNITY_LIKE),
-            (497, UnitKind.COMMUNITY_LIKE),
-            (498, UnitKind.VIRTUAL_COMMUNITY),
-            (499, UnitKind.COMMUNITY_LIKE),
-            (500, UnitKind.VILLAGE_LIKE),
-            (597, UnitKind.VILLAGE_LIKE),
-            (598, UnitKind.VIRTUAL_LIVING_AREA),
-            (599, UnitKind.VILLAGE_LIKE),
-        ],
-    )
-    def test_village_ranges(self, village: int, kind: UnitKind) -> None:
-        code = DivisionCode.parse(f"360103001{village:03d}")
-        assert code.kind is kind
-        assert code.level is Level.VILLAGE
-        assert kind.level is Level.VILLAGE
+        assert code.level is level
+        assert kind.level is level
 
     def test_labels(self) -> None:
         assert UnitKind.SUBDISTRICT.label_zh == "街道"

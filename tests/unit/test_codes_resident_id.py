@@ -35,6 +35,11 @@ def with_check(first17: str) -> str:
     return first17 + spec_check(first17)
 
 
+def x_checked(prefix: str) -> str:
+    """The first 17 digits, ``prefix`` and two more, of a number whose check character is X."""
+    return next(f"{prefix}{n:02d}" for n in range(100) if spec_check(f"{prefix}{n:02d}") == "X")
+
+
 XIHU_1975 = with_check("36010319750612001")  # 360103 in use "since 1983" per stdnum
 HONG_KONG = with_check("81000019800101002")
 MACAU = with_check("82000019900505003")
@@ -51,11 +56,7 @@ class TestCheckCharacter:
         assert resident_id_check_character(first17) == spec_check(first17)
 
     def test_x(self) -> None:
-        first17 = next(
-            f"110101199001011{n:02d}"
-            for n in range(100)
-            if spec_check(f"110101199001011{n:02d}") == "X"
-        )
+        first17 = x_checked("110101199001011")
         number = first17 + "X"
         assert resident_id_check_character(first17) == "X"
         assert parse_resident_id(number.lower()).number == number
@@ -86,11 +87,7 @@ class TestParse:
         assert parse_resident_id(with_check("36010319900101000")).gender is Gender.FEMALE
 
     def test_normalizes(self) -> None:
-        first17 = next(
-            f"360103198001011{n:02d}"
-            for n in range(100)
-            if spec_check(f"360103198001011{n:02d}") == "X"
-        )
+        first17 = x_checked("360103198001011")
         assert parse_resident_id(f"  {first17}x\n").number == first17 + "X"
 
     @pytest.mark.parametrize(
@@ -178,11 +175,7 @@ class TestNormalization:
         assert mask_resident_id(text) == mask_resident_id(ORDINARY)
 
     def test_x_forms(self) -> None:
-        first17 = next(
-            f"360103198001011{n:02d}"
-            for n in range(100)
-            if spec_check(f"360103198001011{n:02d}") == "X"
-        )
+        first17 = x_checked("360103198001011")
         for x in ("x", "X", "ｘ", "Ｘ"):
             assert normalize_resident_id(first17 + x) == first17 + "X"
             assert parse_resident_id(first17 + x).number == first17 + "X"

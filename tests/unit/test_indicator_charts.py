@@ -16,8 +16,7 @@ import pytest
 
 from minzu_core.errors import ValidationError
 from minzu_core.indicators import (
-    Indicator,
-    Measure,
+    CATALOG_BY_ID,
     MissingDependencyError,
     ResultRow,
     ResultTable,
@@ -33,18 +32,7 @@ def charts(chart_support: None) -> Any:
     return module
 
 
-RATE = Indicator(
-    "service_satisfaction_rate",
-    "满意率",
-    "satisfaction rate",
-    Measure.flow(
-        "service_request",
-        "followed_up_at",
-        ("satisfaction", "in", ("satisfied", "basically_satisfied")),
-    ),
-    Measure.flow("service_request", "followed_up_at", ("satisfaction", "not_null")),
-    factor=100,
-)
+RATE = CATALOG_BY_ID["service_satisfaction_rate"]
 UNITS = [
     ("530102001000", "华山街道"),
     ("530102002000", "护国街道"),

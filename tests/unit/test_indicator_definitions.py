@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from minzu_core.errors import ValidationError
 from minzu_core.indicators import (
+    CATALOG,
     DERIVED_FIELDS,
     ENTITY_FIELDS,
     ENTITY_UNIT_FIELDS,
@@ -38,11 +39,11 @@ MINORITY = Filter("is_minority", "eq", True)
 
 
 def catalog_examples() -> list[Indicator]:
-    """Definitions shaped like the standard catalog (DESIGN §5): the data model can say them."""
-    present_persons = Measure.stock("person", ("status", "eq", "active"), **PRESENT)
+    """The standard catalog (DESIGN §5) and variants of it: the data model can say them."""
     return [
+        *CATALOG,
         Indicator(
-            "minority_residents",
+            "minority_residents_by_code",
             "少数民族常住人口",
             "minority resident population",
             Measure.stock(
@@ -54,23 +55,13 @@ def catalog_examples() -> list[Indicator]:
             ),
         ),
         Indicator(
-            "floating_arrivals",
+            "residence_arrivals",
             "流入人数",
             "floating arrivals",
             Measure.flow("residence", "arrival", ("status", "eq", "floating")),
         ),
         Indicator(
-            "ledger_completeness",
-            "台账信息完整率",
-            "ledger completeness",
-            Measure.stock(
-                "person", ("status", "eq", "active"), ("is_complete", "eq", True), **PRESENT
-            ),
-            present_persons,
-            factor=100,
-        ),
-        Indicator(
-            "window_coverage",
+            "units_with_windows",
             "服务窗口覆盖率",
             "service window coverage",
             Measure.stock(
@@ -87,27 +78,7 @@ def catalog_examples() -> list[Indicator]:
             decimals=1,
         ),
         Indicator(
-            "service_on_time_rate",
-            "按时办结率",
-            "on-time resolution rate",
-            Measure.flow("service_request", "resolved_at", ("resolved_on_time", "eq", True)),
-            Measure.flow("service_request", "resolved_at"),
-            factor=100,
-        ),
-        Indicator(
-            "service_satisfaction_rate",
-            "满意率",
-            "satisfaction rate",
-            Measure.flow(
-                "service_request",
-                "followed_up_at",
-                ("satisfaction", "in", ("satisfied", "basically_satisfied")),
-            ),
-            Measure.flow("service_request", "followed_up_at", ("satisfaction", "not_null")),
-            factor=100,
-        ),
-        Indicator(
-            "dispute_success_rate",
+            "dispute_success_rate_from_list",
             "调解成功率",
             "mediation success rate",
             Measure.flow("dispute", "concluded_at", ("outcome", "eq", "agreement")),
@@ -115,43 +86,10 @@ def catalog_examples() -> list[Indicator]:
             factor=100,
         ),
         Indicator(
-            "ethnic_factor_incidents",
-            "涉民族因素群体性事件",
-            "mass incidents involving ethnic factors",
-            Measure.flow(
-                "dispute", "registered_at", ("ethnic_factor", "eq", True), ("mass", "eq", True)
-            ),
-        ),
-        Indicator(
-            "activities_held",
-            "活动开展次数",
-            "activities held",
-            Measure.flow("activity", "start"),
-            breakdown="type",
-        ),
-        Indicator(
-            "activity_participants",
+            "participants",
             "参与人次",
             "participants",
             Measure.flow("activity", "start", aggregate="sum", field="participants"),
-        ),
-        Indicator(
-            "minority_cadres_deputy_section_plus",
-            "少数民族副科级以上干部数",
-            "minority officials of deputy section rank or above",
-            Measure.stock(
-                "official",
-                ("is_minority", "eq", True),
-                ("rank", "ge", "deputy_section"),
-                valid_to="left_on",
-            ),
-        ),
-        Indicator(
-            "volunteer_hours",
-            "志愿服务时长",
-            "volunteer hours",
-            Measure.flow("service_hours", "served_on", aggregate="sum", field="hours"),
-            decimals=1,
         ),
         Indicator(
             "requests_per_thousand_minority",
@@ -200,11 +138,15 @@ def test_catalog_shapes_round_trip_through_json(indicator: Indicator) -> None:
     assert Indicator.from_dict(indicator.to_dict()) == indicator
 
 
+def example(indicator_id: str) -> Indicator:
+    return next(i for i in catalog_examples() if i.id == indicator_id)
+
+
 def test_defaults_follow_the_numerator() -> None:
     by_id = {i.id: i for i in catalog_examples()}
     assert by_id["minority_residents"].kind is IndicatorKind.STOCK
     assert by_id["minority_residents"].decimals == 0
-    assert by_id["activity_participants"].decimals == 2
+    assert by_id["participants"].decimals == 2
     assert by_id["dispute_success_rate"].kind is IndicatorKind.FLOW
     assert by_id["dispute_success_rate"].decimals == 2
     assert by_id["dispute_success_rate"].factor == 100.0
@@ -213,7 +155,7 @@ def test_defaults_follow_the_numerator() -> None:
 
 
 def test_json_shape_is_plain_data() -> None:
-    data = unstructure(catalog_examples()[0])
+    data = unstructure(example("minority_residents_by_code"))
     assert data["numerator"]["filters"][0] == {"field": "ethnicity", "op": "ne", "value": "01"}
     assert data["numerator"]["date_role"] == "present_at_end"
     assert data["kind"] == "stock"
@@ -252,6 +194,54 @@ def test_filter_normalises_values() -> None:
         "ethnicity differs from 01",
     )
     assert Filter("phone", "is_null").describe()[1] == "phone is empty"
+
+
+@pytest.mark.parametrize(
+    ("measure", "field", "parsed"),
+    [
+        (lambda f: Measure.flow("service_request", "received_at", f), "category", "medical"),
+        (lambda f: Measure.flow("dispute", "registered_at", f), "severity", "major"),
+        (lambda f: Measure.stock("unit", f, valid_to="valid_to"), "level", "township"),
+        (lambda f: Measure.stock("person", f, **PRESENT), "gender", "male"),
+        (lambda f: Measure.stock("official", f, valid_to="left_on"), "rank", "deputy_section"),
+    ],
+    ids=["category", "severity", "level", "gender", "rank"],
+)
+@pytest.mark.parametrize("spelling", ["value", "name", "label_zh", "label_en"])
+def test_filter_values_on_enumerated_fields_are_parsed_by_the_vocabulary(
+    measure: Any, field: str, parsed: str, spelling: str
+) -> None:
+    entity = measure(Filter(field, "not_null")).entity
+    member = definitions.ENUMERATED_FIELDS[entity][field](parsed)
+    given = {
+        "value": member.value,
+        "name": member.name,
+        "label_zh": member.label_zh,
+        "label_en": member.label_en.upper(),
+    }[spelling]
+    assert measure(Filter(field, "eq", given)).filters[0].value == parsed
+    assert measure(Filter(field, "in", (given, member))).filters[0].value == (parsed, parsed)
+
+
+def test_an_unknown_value_on_an_enumerated_field_is_a_typed_error() -> None:
+    error = error_of(
+        lambda: Indicator(
+            "x",
+            "某指标",
+            "some indicator",
+            {
+                "entity": "service_request",
+                "filters": [{"field": "category", "op": "in", "value": ["就医", "bogus"]}],
+                "date_field": "received_at",
+            },
+        )
+    )
+    assert (error.code, error.field) == ("invalid_filter_value", "numerator.filters[0].value")
+    assert error.details["name"] == "category"
+    assert "medical" in error.details["allowed"]
+    assert "category" in error.message_zh and "category" in error.message_en
+    not_a_label = error_of(lambda: Measure.stock("person", ("gender", "eq", 1), **PRESENT))
+    assert (not_a_label.code, not_a_label.field) == ("invalid_filter_value", "filters[0].value")
 
 
 # -- validation --------------------------------------------------------------------------------
@@ -424,7 +414,7 @@ def test_breakdown_must_exist_on_the_denominator_too() -> None:
 
 
 def test_errors_from_json_data_are_typed_with_paths() -> None:
-    data = unstructure(catalog_examples()[6])
+    data = unstructure(example("dispute_success_rate"))
     bad_op = json.loads(json.dumps(data))
     bad_op["numerator"]["filters"][0]["op"] = "like"
     assert (error_of(lambda: structure(bad_op, Indicator)).field) == "numerator.filters[0].op"
@@ -527,6 +517,15 @@ def test_ordered_values_match_the_domain_enums() -> None:
     assert ORDERED_FIELDS["technician"]["title"] == tuple(m.value for m in TitleLevel)
 
 
+def test_enumerated_fields_are_known_and_agree_with_the_ordered_ones() -> None:
+    for entity, vocabularies in definitions.ENUMERATED_FIELDS.items():
+        assert set(vocabularies) <= ENTITY_FIELDS[entity]
+    for entity, graded in ORDERED_FIELDS.items():
+        for field, grades in graded.items():
+            vocabulary = definitions.ENUMERATED_FIELDS[entity][field]
+            assert tuple(m.value for m in vocabulary) == grades
+
+
 @pytest.mark.usefixtures("registry")
 def test_register_entity_extends_the_vocabulary() -> None:
     with pytest.raises(ValidationError) as info:
@@ -548,7 +547,7 @@ def test_register_entity_extends_the_vocabulary() -> None:
 
 
 def test_check_supported() -> None:
-    indicator = catalog_examples()[-1]
+    indicator = example("requests_per_thousand_minority")
     check_supported(indicator, {"service_request", "person", "dispute"})
     with pytest.raises(ValidationError) as info:
         check_supported(indicator, ["service_request"])
@@ -569,8 +568,14 @@ JSON_SCALARS = st.one_of(
 def filters_for(draw: st.DrawFn, entity: str) -> Filter:
     field = draw(st.sampled_from(sorted(ENTITY_FIELDS[entity])))
     grades = ORDERED_FIELDS.get(entity, {}).get(field)
+    vocabulary = definitions.ENUMERATED_FIELDS.get(entity, {}).get(field)
     op = draw(st.sampled_from(list(Op)))
-    values = st.sampled_from(grades) if grades else JSON_SCALARS
+    if grades:
+        values: st.SearchStrategy[Any] = st.sampled_from(grades)
+    elif vocabulary is not None:
+        values = st.sampled_from([member.value for member in vocabulary])
+    else:
+        values = JSON_SCALARS
     if op.arity == "none":
         return Filter(field, op)
     if op.arity == "many":

@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 
 from minzu_adapters.sql.indicators import _batch_key
 from minzu_core import CST, Actor, FixedClock, open_store
-from minzu_core.activities import Activity
 from minzu_core.cli.app import app
 from minzu_core.errors import NotFoundError, PermissionDeniedError, ValidationError
 from minzu_core.hierarchy import Unit, UnitChange, UnitChangeKind
@@ -37,49 +36,29 @@ from minzu_core.indicators import (
 from minzu_core.indicators.engine import _Context, plan
 from minzu_core.ledger import Person, Residence
 from minzu_core.store import Store
+from minzu_core.testing.contract_indicators import add_activities
 
 CATALOG_FILE = Path(__file__).parents[1] / "data" / "catalog.json"
 NOW = datetime(2020, 6, 30, 9, 0, tzinfo=CST)
 ADMIN = Actor.system("engine-test")
 REASON = "测试 test"
+#: The townships of 西湖区, the breakdown most tests ask for.
+TOWNSHIPS: dict[str, Any] = {"unit": "360103", "by": "township"}
 
 # -- the catalog ----------------------------------------------------------------------------------
-STABLE_IDS = [
-    "minority_residents",
-    "minority_floating",
-    "floating_arrivals",
-    "floating_departures",
-    "ledger_completeness",
-    "window_coverage",
-    "responsibility_coverage",
-    "service_requests",
-    "service_resolution_rate",
-    "service_on_time_rate",
-    "service_satisfaction_rate",
-    "disputes_registered",
-    "dispute_success_rate",
-    "dispute_within_target_rate",
-    "ethnic_factor_incidents",
-    "activities_held",
-    "safety_education_activities",
-    "activity_participants",
-    "language_training_completions",
-    "minority_cadres_deputy_section_plus",
-    "minority_professionals_intermediate_plus",
-    "honours_awarded",
-    "volunteer_hours",
-]
+#: The pinned definitions, in the order of the design table (DESIGN §5); the ids are stable.
+PINNED = json.loads(CATALOG_FILE.read_text(encoding="utf-8"))
 
 
 def test_catalog_ids_are_the_design_table_in_order() -> None:
-    assert [i.id for i in CATALOG] == STABLE_IDS
+    assert [i.id for i in CATALOG] == [d["id"] for d in PINNED]
 
 
 @pytest.mark.parametrize("indicator", CATALOG, ids=lambda i: i.id)
 def test_catalog_definition_is_pinned(indicator: Indicator) -> None:
     """Every definition equals its pinned JSON (a change here is a change of meaning: update
     tests/data/catalog.json deliberately, with a CHANGELOG entry)."""
-    pinned = {d["id"]: d for d in json.loads(CATALOG_FILE.read_text(encoding="utf-8"))}
+    pinned = {d["id"]: d for d in PINNED}
     assert indicator.to_dict() == pinned[indicator.id]
     assert indicator_from_json(indicator_to_json(indicator)) == indicator
 
@@ -152,22 +131,18 @@ def _small(url: str) -> Store:
                 ),
                 reason=REASON,
             )
-        for organiser, kind, people in (
-            ("360103001", "safety_education", 40),
-            ("360103001001", "unity_publicity", 10),
-            ("360103101001", "safety_education", 25),
-            ("360103", "other", 100),
-        ):
-            uow.activities.add(
-                Activity(
-                    type=kind,
-                    organiser_code=organiser,
-                    title="活动",
-                    start=date(2019, 6, 1),
-                    participants=people,
-                ),
-                reason=REASON,
-            )
+        add_activities(
+            uow,
+            [
+                ("360103001", "safety_education", 40),
+                ("360103001001", "unity_publicity", 10),
+                ("360103101001", "safety_education", 25),
+                ("360103", "other", 100),
+            ],
+            start=date(2019, 6, 1),
+            title="活动",
+            reason=REASON,
+        )
         uow.commit()
     return store
 
@@ -186,7 +161,7 @@ def _rows(store: Store, **kwargs: Any) -> dict[tuple[str, str, str | None], Any]
 
 
 def test_counts_by_township_and_scope_total(store: Store) -> None:
-    rows = _rows(store, period="2019", unit="360103", by="township")
+    rows = _rows(store, period="2019", **TOWNSHIPS)
     assert rows[("minority_residents", "360103000000", None)].value == 2
     assert rows[("minority_residents", "360103001000", None)].value == 1
     assert rows[("minority_residents", "360103002000", None)].value == 0  # a real zero
@@ -201,7 +176,7 @@ def test_counts_by_township_and_scope_total(store: Store) -> None:
 
 
 def test_zero_denominator_is_no_value_not_zero(store: Store) -> None:
-    rows = _rows(store, period="2019", unit="360103", by="township")
+    rows = _rows(store, period="2019", **TOWNSHIPS)
     rate = rows[("service_resolution_rate", "360103001000", None)]
     assert rate.value is None and rate.status is Status.NO_DENOMINATOR
     assert rate.numerator == 0 and rate.denominator == 0
@@ -210,14 +185,11 @@ def test_zero_denominator_is_no_value_not_zero(store: Store) -> None:
 
 
 def test_mapped_mode_follows_recorded_changes(store: Store) -> None:
-    recorded = _rows(
-        store, period="2019", unit="360103", by="township", indicators=["activities_held"]
-    )
+    recorded = _rows(store, period="2019", **TOWNSHIPS, indicators=["activities_held"])
     mapped = _rows(
         store,
         period="2019",
-        unit="360103",
-        by="township",
+        **TOWNSHIPS,
         indicators=["activities_held"],
         mode="mapped",
         mapped_on=date(2020, 6, 30),
@@ -236,8 +208,7 @@ def test_suppression_and_comparisons(store: Store) -> None:
             uow,
             IndicatorRequest(
                 period="2019",
-                unit="360103",
-                by="township",
+                **TOWNSHIPS,
                 indicators=["activity_participants", "activities_held"],
                 suppress_below=30,
                 comparisons=True,
@@ -252,23 +223,12 @@ def test_suppression_and_comparisons(store: Store) -> None:
 
 
 def test_user_defined_indicators_average_and_distinct(store: Store) -> None:
-    average = Indicator(
-        "average_participants",
-        "平均参与人次",
-        "average participants",
-        Measure.flow("activity", "start", aggregate="average", field="participants"),
-    )
-    kinds = Indicator(
-        "activity_kinds",
-        "活动类型数",
-        "kinds of activity",
-        Measure.flow("activity", "start", aggregate="count_distinct", field="type"),
-    )
+    average = _activities("平均参与人次", "average participants", "average", "participants")
+    kinds = _activities("活动类型数", "activity kinds", "count_distinct", "type")
     rows = _rows(
         store,
         period="2019",
-        unit="360103",
-        by="township",
+        **TOWNSHIPS,
         indicators=["average_participants", "activity_kinds"],
         extra=[average, kinds],
     )
@@ -455,8 +415,7 @@ def test_comparisons_in_mapped_mode_use_the_same_units(store: Store) -> None:
         table = compute(
             uow,
             period="2020",
-            unit="360103",
-            by="township",
+            **TOWNSHIPS,
             indicators=["activities_held"],
             mode="mapped",
             comparisons=True,
@@ -512,27 +471,32 @@ FAST_REQUESTS = [
 ]
 
 
+def _activities(
+    name_zh: str,
+    name_en: str,
+    aggregate: str,
+    field: str,
+    breakdown: str | None = None,
+    **options: Any,
+) -> Indicator:
+    """A user indicator aggregating ``field`` of the activities started in the period; its id
+    is its English name."""
+    measure = Measure.flow("activity", "start", aggregate=aggregate, field=field)
+    return Indicator(
+        name_en.replace(" ", "_"), name_zh, name_en, measure, breakdown=breakdown, **options
+    )
+
+
 def _extra() -> list[Indicator]:
     return [
-        Indicator(
-            "average_participants",
-            "平均参与人次",
-            "average participants",
-            Measure.flow("activity", "start", aggregate="average", field="participants"),
-        ),
-        Indicator(
-            "activity_kinds",
-            "活动类型数",
-            "kinds of activity",
-            Measure.flow("activity", "start", aggregate="count_distinct", field="type"),
-            breakdown="type",
-        ),
-        Indicator(
-            "participants_per_activity",
+        _activities("平均参与人次", "average participants", "average", "participants"),
+        _activities("活动类型数", "activity kinds", "count_distinct", "type", "type"),
+        _activities(
             "场均参与人次",
             "participants per activity",
-            Measure.flow("activity", "start", aggregate="sum", field="participants"),
-            Measure.flow("activity", "start"),
+            "sum",
+            "participants",
+            denominator=Measure.flow("activity", "start"),
             factor=1,
             decimals=3,
         ),
@@ -550,14 +514,9 @@ def test_engine_table_equals_rows_built_by_compute(store: Store, kwargs: dict[st
         table = compute(uow, indicators=list(by_id), extra=extra, **kwargs)
     assert len(table) == len(table.rows) > 0
     for row in table.rows:
+        inputs = ("unit_code", "unit_name", "period", "numerator", "denominator", "breakdown")
         checked = ResultRow.compute(
-            by_id[row.indicator_id],
-            unit_code=row.unit_code,
-            unit_name=row.unit_name,
-            period=row.period,
-            numerator=row.numerator,
-            denominator=row.denominator,
-            breakdown=row.breakdown,
+            by_id[row.indicator_id], **{name: getattr(row, name) for name in inputs}
         )
         assert row == checked
     rebuilt = ResultTable(table.rows, table.metadata)  # validated, kept as rows
@@ -633,20 +592,14 @@ def test_one_statement_per_table_adds_up_like_the_memory_store(tmp_path: Path) -
     Either way the figures are the memory store's."""
     extra = [
         *_extra(),
-        Indicator(
-            "minority_participants_by_type",
+        _activities(
             "少数民族参与人次",
-            "minority participants by type",
-            Measure.flow("activity", "start", aggregate="sum", field="minority_participants"),
-            breakdown="type",
+            "minority participants",
+            "sum",
+            "minority_participants",
+            "type",
         ),
-        Indicator(
-            "organisers_by_type",
-            "组织单位数",
-            "organisers by type",
-            Measure.flow("activity", "start", aggregate="count_distinct", field="organiser_code"),
-            breakdown="type",
-        ),
+        _activities("组织单位数", "organisers", "count_distinct", "organiser_code", "type"),
     ]
     ids = ["activities_held", "activity_participants", *(i.id for i in extra)]
     tables = []

@@ -19,10 +19,9 @@ from hypothesis import strategies as st
 
 from minzu_core.errors import ValidationError
 from minzu_core.indicators import (
+    CATALOG_BY_ID,
     COLUMNS,
     JSON_SCHEMA,
-    Indicator,
-    Measure,
     MissingDependencyError,
     Period,
     ResultRow,
@@ -50,21 +49,8 @@ def optional(module: str) -> Any:
         pytest.skip(f"optional dependency {module} is not installed (pip install {module})")
 
 
-RATE = Indicator(
-    "dispute_success_rate",
-    "调解成功率",
-    "mediation success rate",
-    Measure.flow("dispute", "concluded_at", ("outcome", "eq", "agreement")),
-    Measure.flow("dispute", "concluded_at", ("outcome", "in", ("agreement", "terminated"))),
-    factor=100,
-)
-COUNT = Indicator(
-    "activities_held",
-    "活动开展次数",
-    "activities held",
-    Measure.flow("activity", "start"),
-    breakdown="type",
-)
+RATE = CATALOG_BY_ID["dispute_success_rate"]
+COUNT = CATALOG_BY_ID["activities_held"]
 UNITS = [
     ("110101001000", "东华门街道"),
     ("110101002000", "景山街道"),

@@ -31,6 +31,7 @@ grouped expression that carries bound parameters.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
 from itertools import compress
@@ -62,9 +63,11 @@ from minzu_core.codes.divisions import Level
 from minzu_core.errors import ValidationError
 from minzu_core.indicators.definitions import (
     ENTITY_UNIT_FIELDS,
+    RESIDENCE_FIELDS,
     Aggregate,
     DateRole,
     Op,
+    unsupported_entity,
 )
 from minzu_core.indicators.query import AggregateColumns, AggregateQuery, AggregateRow
 from minzu_core.indicators.rows import filter_sets
@@ -100,24 +103,12 @@ class _Source:
         return result
 
 
-def _text(expr: Any) -> _Field:
-    return _Field(expr, "text")
-
-
-def _date(expr: Any) -> _Field:
-    return _Field(expr, "date")
-
-
-def _ts(expr: Any) -> _Field:
-    return _Field(expr, "timestamp")
-
-
-def _bool(expr: Any) -> _Field:
-    return _Field(expr, "bool")
-
-
-def _num(expr: Any) -> _Field:
-    return _Field(expr, "number")
+#: A field of each kind, from its SQL expression.
+_text = functools.partial(_Field, kind="text")
+_date = functools.partial(_Field, kind="date")
+_ts = functools.partial(_Field, kind="timestamp")
+_bool = functools.partial(_Field, kind="bool")
+_num = functools.partial(_Field, kind="number")
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[Any]:
@@ -164,23 +155,11 @@ class _Builder:
 
     def _residence_fields(self, prefix: str) -> dict[str, _Field]:
         r = self.t.residences
-        fields: dict[str, _Field] = {
-            f"{prefix}{name}": _text(r.c[name])
-            for name in (
-                "id",
-                "unit_code",
-                "status",
-                "address",
-                "origin",
-                "reason",
-                "occupation",
-                "employer",
-                "employer_uscc",
-            )
+        dates = ("arrival", "departure")
+        return {
+            f"{prefix}{name}": (_date if name in dates else _text)(r.c[name])
+            for name in ("id", *RESIDENCE_FIELDS)
         }
-        fields[f"{prefix}arrival"] = _date(r.c.arrival)
-        fields[f"{prefix}departure"] = _date(r.c.departure)
-        return fields
 
     def person(self) -> _Source:
         p, r = self.t.persons, self.t.residences
@@ -621,12 +600,7 @@ def _statements(
 def _source(entity: str, builder: _Builder) -> _Source:
     make = _SOURCES.get(entity)
     if make is None:
-        raise ValidationError(
-            f"存储不支持统计对象 {entity}",
-            f"the store does not support the entity {entity}",
-            code="unsupported_entity",
-            field="entity",
-        )
+        raise unsupported_entity(entity)
     return make(builder)
 
 

@@ -13,12 +13,13 @@ any prefecture may have townships with county digits ``00``.
 
 from __future__ import annotations
 
-import enum
 from typing import Final
 
 import attrs
 
+from minzu_core.codes._invalid import Reasons
 from minzu_core.errors import ValidationError
+from minzu_core.labels import Graded, LabelledEnum
 
 __all__ = [
     "PROVINCE_PREFIXES",
@@ -27,6 +28,7 @@ __all__ = [
     "Level",
     "UnitKind",
     "is_valid_division_code",
+    "level_of_code",
     "parse_division_code",
     "validate_urban_rural_code",
 ]
@@ -51,98 +53,52 @@ _SIGNIFICANT_LENGTHS: Final = (2, 4, 6, 9, 12)
 _DIGITS: Final = frozenset("0123456789")
 
 
-class Level(enum.Enum):
+class Level(Graded):
     """The level of an administrative unit (行政区划级别), ordered by depth (province first)."""
 
-    PROVINCE = "province"
-    PREFECTURE = "prefecture"
-    COUNTY = "county"
-    TOWNSHIP = "township"
-    VILLAGE = "village"
+    PROVINCE = "province", "省级", "province level"
+    PREFECTURE = "prefecture", "地级", "prefecture level"
+    COUNTY = "county", "县级", "county level"
+    TOWNSHIP = "township", "乡级", "township level"
+    VILLAGE = "village", "村级", "village level"
 
     @property
     def depth(self) -> int:
         """1 for a province … 5 for a village."""
-        return _LEVEL_DEPTH[self]
-
-    @property
-    def label_zh(self) -> str:
-        """The Chinese label: 省级, 地级, 县级, 乡级, 村级."""
-        return _LEVEL_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        """The English label."""
-        return _LEVEL_LABELS[self][1]
+        return self.order
 
     @property
     def digits(self) -> int:
         """The number of significant code digits at this level (2, 4, 6, 9, 12)."""
         return _SIGNIFICANT_LENGTHS[self.depth - 1]
 
-    def __lt__(self, other: object) -> bool:
-        if not isinstance(other, Level):
-            return NotImplemented
-        return self.depth < other.depth
 
-    def __le__(self, other: object) -> bool:
-        if not isinstance(other, Level):
-            return NotImplemented
-        return self.depth <= other.depth
-
-    def __gt__(self, other: object) -> bool:
-        if not isinstance(other, Level):
-            return NotImplemented
-        return self.depth > other.depth
-
-    def __ge__(self, other: object) -> bool:
-        if not isinstance(other, Level):
-            return NotImplemented
-        return self.depth >= other.depth
-
-
-_LEVEL_DEPTH: Final = {level: i for i, level in enumerate(Level, start=1)}
-_LEVEL_LABELS: Final = {
-    Level.PROVINCE: ("省级", "province level"),
-    Level.PREFECTURE: ("地级", "prefecture level"),
-    Level.COUNTY: ("县级", "county level"),
-    Level.TOWNSHIP: ("乡级", "township level"),
-    Level.VILLAGE: ("村级", "village level"),
-}
-
-
-class UnitKind(enum.Enum):
+class UnitKind(LabelledEnum):
     """The kind of a unit, derived from its code's digit ranges (NBS 编制规则)."""
 
-    PROVINCE = "province"
-    PREFECTURE = "prefecture"
-    COUNTY = "county"
-    SUBDISTRICT = "subdistrict"
-    TOWN = "town"
-    TOWNSHIP_DIRECT_VILLAGES = "township_direct_villages"
-    TOWNSHIP = "township"
-    TOWNSHIP_LIKE = "township_like"
-    COMMUNITY = "community"
-    VILLAGE = "village"
-    COMMUNITY_LIKE = "community_like"
-    VIRTUAL_COMMUNITY = "virtual_community"
-    VILLAGE_LIKE = "village_like"
-    VIRTUAL_LIVING_AREA = "virtual_living_area"
-
-    @property
-    def label_zh(self) -> str:
-        """The Chinese label, e.g. 街道, 镇, 村委会."""
-        return _KIND_INFO[self][0]
-
-    @property
-    def label_en(self) -> str:
-        """The English label."""
-        return _KIND_INFO[self][1]
+    PROVINCE = "province", "省级", "province"
+    PREFECTURE = "prefecture", "地级", "prefecture"
+    COUNTY = "county", "县级", "county"
+    SUBDISTRICT = "subdistrict", "街道", "subdistrict"
+    TOWN = "town", "镇", "town"
+    TOWNSHIP_DIRECT_VILLAGES = (
+        "township_direct_villages",
+        "直辖村级区划",
+        "directly administered village-level units",
+    )
+    TOWNSHIP = "township", "乡", "township"
+    TOWNSHIP_LIKE = "township_like", "类似乡级单位", "township-like unit"
+    COMMUNITY = "community", "居委会", "residents' committee"
+    VILLAGE = "village", "村委会", "villagers' committee"
+    COMMUNITY_LIKE = "community_like", "类似居委会", "community-like unit"
+    VIRTUAL_COMMUNITY = "virtual_community", "虚拟社区", "virtual community"
+    VILLAGE_LIKE = "village_like", "类似村委会", "village-like unit"
+    VIRTUAL_LIVING_AREA = "virtual_living_area", "虚拟生活区", "virtual living area"
 
     @property
     def level(self) -> Level:
         """The level units of this kind are at."""
-        return _KIND_INFO[self][2]
+        return _KIND_LEVEL[self]
 
     @classmethod
     def for_township_digits(cls, digits: int) -> UnitKind:
@@ -177,31 +133,31 @@ class UnitKind(enum.Enum):
         raise ValueError("village digits must be 001-599")
 
 
-_KIND_INFO: Final = {
-    UnitKind.PROVINCE: ("省级", "province", Level.PROVINCE),
-    UnitKind.PREFECTURE: ("地级", "prefecture", Level.PREFECTURE),
-    UnitKind.COUNTY: ("县级", "county", Level.COUNTY),
-    UnitKind.SUBDISTRICT: ("街道", "subdistrict", Level.TOWNSHIP),
-    UnitKind.TOWN: ("镇", "town", Level.TOWNSHIP),
-    UnitKind.TOWNSHIP_DIRECT_VILLAGES: (
-        "直辖村级区划",
-        "directly administered village-level units",
-        Level.TOWNSHIP,
-    ),
-    UnitKind.TOWNSHIP: ("乡", "township", Level.TOWNSHIP),
-    UnitKind.TOWNSHIP_LIKE: ("类似乡级单位", "township-like unit", Level.TOWNSHIP),
-    UnitKind.COMMUNITY: ("居委会", "residents' committee", Level.VILLAGE),
-    UnitKind.VILLAGE: ("村委会", "villagers' committee", Level.VILLAGE),
-    UnitKind.COMMUNITY_LIKE: ("类似居委会", "community-like unit", Level.VILLAGE),
-    UnitKind.VIRTUAL_COMMUNITY: ("虚拟社区", "virtual community", Level.VILLAGE),
-    UnitKind.VILLAGE_LIKE: ("类似村委会", "village-like unit", Level.VILLAGE),
-    UnitKind.VIRTUAL_LIVING_AREA: ("虚拟生活区", "virtual living area", Level.VILLAGE),
+#: The level units of each kind are at.
+_KIND_LEVEL: Final = {
+    UnitKind.PROVINCE: Level.PROVINCE,
+    UnitKind.PREFECTURE: Level.PREFECTURE,
+    UnitKind.COUNTY: Level.COUNTY,
+    UnitKind.SUBDISTRICT: Level.TOWNSHIP,
+    UnitKind.TOWN: Level.TOWNSHIP,
+    UnitKind.TOWNSHIP_DIRECT_VILLAGES: Level.TOWNSHIP,
+    UnitKind.TOWNSHIP: Level.TOWNSHIP,
+    UnitKind.TOWNSHIP_LIKE: Level.TOWNSHIP,
+    UnitKind.COMMUNITY: Level.VILLAGE,
+    UnitKind.VILLAGE: Level.VILLAGE,
+    UnitKind.COMMUNITY_LIKE: Level.VILLAGE,
+    UnitKind.VIRTUAL_COMMUNITY: Level.VILLAGE,
+    UnitKind.VILLAGE_LIKE: Level.VILLAGE,
+    UnitKind.VIRTUAL_LIVING_AREA: Level.VILLAGE,
 }
 
 # Reasons (``details["reason"]``) and their messages.
 _REASONS: Final = {
     "type": ("区划代码必须是字符串或整数", "a division code must be a string or an integer"),
-    "length": ("区划代码应为2、4、6、9或12位数字", "a division code has 2, 4, 6, 9 or 12 digits"),
+    "length": (
+        "区划代码应为2、4、6、9或12位数字",
+        "a division code has 2, 4, 6, 9 or 12 digits",
+    ),
     "characters": ("区划代码只能包含数字", "a division code contains digits only"),
     "province": ("未知的省级代码", "unknown province prefix"),
     "structure": (
@@ -211,6 +167,7 @@ _REASONS: Final = {
     "township_range": ("乡级代码段必须在001–599之间", "township digits must be 001-599"),
     "village_range": ("村级代码段必须在001–599之间", "village digits must be 001-599"),
 }
+_INVALID: Final = Reasons("invalid_division_code", "区划代码", "division code", _REASONS)
 
 
 def _problem(value: str) -> str | None:
@@ -235,23 +192,18 @@ def _problem(value: str) -> str | None:
     return None
 
 
-def _error(reason: str, field: str) -> ValidationError:
-    zh, en = _REASONS[reason]
-    return ValidationError(
-        f"区划代码无效：{zh}",
-        f"invalid division code: {en}",
-        code="invalid_division_code",
-        field=field,
-        details={"reason": reason},
-    )
-
-
-def _check_value(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str):
-        raise _error("type", "code")
-    reason = _problem(value)
-    if reason is not None:
-        raise _error(reason, "code")
+def level_of_code(value: str) -> Level:
+    """The level of a valid 12-digit code, from its lowest non-zero segment (what
+    :attr:`DivisionCode.level` gives, without building a :class:`DivisionCode`)."""
+    if value[9:] != "000":
+        return Level.VILLAGE
+    if value[6:9] != "000":
+        return Level.TOWNSHIP
+    if value[4:6] != "00":
+        return Level.COUNTY
+    if value[2:4] != "00":
+        return Level.PREFECTURE
+    return Level.PROVINCE
 
 
 @attrs.frozen(order=True)
@@ -262,7 +214,7 @@ class DivisionCode:
     by their 12 digits; ``str(code)`` is the 12 digits.
     """
 
-    value: str = attrs.field(validator=_check_value)
+    value: str = attrs.field(validator=_INVALID.validator(_problem, "code"))
 
     @classmethod
     def parse(cls, text: str | int | DivisionCode, *, field: str = "code") -> DivisionCode:
@@ -280,31 +232,18 @@ class DivisionCode:
         if isinstance(text, DivisionCode):
             return text
         if isinstance(text, bool) or not isinstance(text, str | int):
-            raise _error("type", field)
+            raise _INVALID.error("type", field)
         raw = str(text) if isinstance(text, int) else text.strip()
         if not _DIGITS.issuperset(raw):
-            raise _error("characters", field)
+            raise _INVALID.error("characters", field)
         if len(raw) not in _SIGNIFICANT_LENGTHS:
-            raise _error("length", field)
-        value = raw.ljust(12, "0")
-        reason = _problem(value)
-        if reason is not None:
-            raise _error(reason, field)
-        return cls(value)
+            raise _INVALID.error("length", field)
+        return cls(_INVALID.check(_problem, raw.ljust(12, "0"), field))
 
     @property
     def level(self) -> Level:
         """The level, from the lowest non-zero segment."""
-        v = self.value
-        if v[9:] != "000":
-            return Level.VILLAGE
-        if v[6:9] != "000":
-            return Level.TOWNSHIP
-        if v[4:6] != "00":
-            return Level.COUNTY
-        if v[2:4] != "00":
-            return Level.PREFECTURE
-        return Level.PROVINCE
+        return level_of_code(self.value)
 
     @property
     def kind(self) -> UnitKind:

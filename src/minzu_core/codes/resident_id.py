@@ -27,15 +27,17 @@ Identity numbers are personal data: they never appear in a repr or an exception 
 from __future__ import annotations
 
 import datetime
-import enum
 import re
+from collections.abc import Mapping
 from typing import Final, TypeAlias
 
 import attrs
 from stdnum.iso7064 import mod_11_2
 
 from minzu_core.clock import CST, Clock, require_aware, today_cst
+from minzu_core.codes._invalid import Reasons
 from minzu_core.errors import ValidationError
+from minzu_core.labels import LabelledEnum
 
 __all__ = [
     "MIN_BIRTH_YEAR",
@@ -66,21 +68,19 @@ _TO_ASCII: Final = str.maketrans(
 _Today: TypeAlias = datetime.date | Clock | None
 
 
-class Gender(enum.Enum):
+class Gender(LabelledEnum):
     """Gender as encoded in the identity number (性别)."""
 
-    MALE = "male"
-    FEMALE = "female"
+    MALE = "male", "男", "Male"
+    FEMALE = "female", "女", "Female"
 
-    @property
-    def label_zh(self) -> str:
-        """男 or 女."""
-        return "男" if self is Gender.MALE else "女"
+    @classmethod
+    def _aliases(cls) -> Mapping[str, str]:
+        return {"m": "male", "M": "male", "f": "female", "F": "female"}
 
-    @property
-    def label_en(self) -> str:
-        """Male or Female."""
-        return "Male" if self is Gender.MALE else "Female"
+    @classmethod
+    def _error_code(cls) -> str:
+        return "invalid_gender"
 
     @classmethod
     def parse(cls, value: str | Gender, *, field: str = "gender") -> Gender:
@@ -89,27 +89,9 @@ class Gender(enum.Enum):
         Raises:
             ValidationError: ``code="invalid_gender"``.
         """
-        if isinstance(value, Gender):
-            return value
-        found = _GENDER_WORDS.get(value.strip().lower()) if isinstance(value, str) else None
-        if found is None:
-            raise ValidationError(
-                "性别无效（应为男或女）",
-                "invalid gender (expected male or female)",
-                code="invalid_gender",
-                field=field,
-            )
-        return found
+        gender: Gender = super().parse(value, field=field)
+        return gender
 
-
-_GENDER_WORDS: Final = {
-    "男": Gender.MALE,
-    "male": Gender.MALE,
-    "m": Gender.MALE,
-    "女": Gender.FEMALE,
-    "female": Gender.FEMALE,
-    "f": Gender.FEMALE,
-}
 
 _REASONS: Final = {
     "type": ("必须是字符串", "must be a string"),
@@ -128,17 +110,9 @@ _REASONS: Final = {
     ),
     "sequence": ("顺序码应在0–999之间", "the sequence must be 0-999"),
 }
-
-
-def _error(reason: str, field: str) -> ValidationError:
-    zh, en = _REASONS[reason]
-    return ValidationError(
-        f"公民身份号码无效：{zh}",
-        f"invalid resident identity number: {en}",
-        code="invalid_resident_id",
-        field=field,
-        details={"reason": reason},
-    )
+_INVALID: Final = Reasons(
+    "invalid_resident_id", "公民身份号码", "resident identity number", _REASONS
+)
 
 
 def resident_id_check_character(first17: str) -> str:
@@ -148,9 +122,9 @@ def resident_id_check_character(first17: str) -> str:
         ValidationError: ``code="invalid_resident_id"`` unless given exactly 17 ASCII digits.
     """
     if not isinstance(first17, str):
-        raise _error("type", "id_number")
+        raise _INVALID.error("type", "id_number")
     if not _DIGITS17.fullmatch(first17):
-        raise _error("length" if len(first17) != 17 else "characters", "id_number")
+        raise _INVALID.error("length" if len(first17) != 17 else "characters", "id_number")
     return str(mod_11_2.calc_check_digit(first17))
 
 
@@ -198,14 +172,6 @@ def _problem(number: str, today: datetime.date | None = None) -> str | None:
     return None
 
 
-def _check_number(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str):
-        raise _error("type", "id_number")
-    reason = _problem(value)
-    if reason is not None:
-        raise _error(reason, "id_number")
-
-
 @attrs.frozen(repr=False)
 class ResidentId:
     """A valid identity number with the facts it encodes.
@@ -217,7 +183,7 @@ class ResidentId:
     18-digit form.
     """
 
-    number: str = attrs.field(validator=_check_number)
+    number: str = attrs.field(validator=_INVALID.validator(_problem, "id_number"))
     birth_date: datetime.date
     gender: Gender
     address_code: str
@@ -229,7 +195,7 @@ class ResidentId:
             or self.gender is not _gender(self.number)
             or self.address_code != self.number[:6]
         ):
-            raise _error("inconsistent", "id_number")
+            raise _INVALID.error("inconsistent", "id_number")
 
     @property
     def masked(self) -> str:
@@ -266,14 +232,14 @@ def resident_id_from_15(text: str, *, field: str = "id_number") -> str:
             ``"characters"`` or ``"birth_date"``.
     """
     if not isinstance(text, str):
-        raise _error("type", field)
+        raise _INVALID.error("type", field)
     number = normalize_resident_id(text)
     if len(number) != 15:
-        raise _error("length", field)
+        raise _INVALID.error("length", field)
     if not _DIGITS15.fullmatch(number):
-        raise _error("characters", field)
+        raise _INVALID.error("characters", field)
     if _date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12])) is None:
-        raise _error("birth_date", field)
+        raise _INVALID.error("birth_date", field)
     first17 = f"{number[:6]}19{number[6:]}"
     return first17 + resident_id_check_character(first17)
 
@@ -296,14 +262,13 @@ def parse_resident_id(
             ``"birth_date_in_future"``. The message never contains the number.
     """
     if not isinstance(text, str):
-        raise _error("type", field)
+        raise _INVALID.error("type", field)
     number = normalize_resident_id(text)
     converted = allow_15 and _DIGITS15.fullmatch(number) is not None
     if converted:
         number = resident_id_from_15(number, field=field)
-    reason = _problem(number, _resolve_today(today))
-    if reason is not None:
-        raise _error(reason, field)
+    day = _resolve_today(today)
+    number = _INVALID.check(lambda n: _problem(n, day), number, field)
     birth_date = _birth_date(number)
     assert birth_date is not None  # checked by _problem
     return ResidentId(number, birth_date, _gender(number), number[:6], converted)
@@ -397,8 +362,8 @@ def make_resident_id(address_code: str, birth_date: datetime.date, sequence: int
             details={"reason": "address_code"},
         )
     if birth_date.year < MIN_BIRTH_YEAR:
-        raise _error("birth_date", "birth_date")
+        raise _INVALID.error("birth_date", "birth_date")
     if isinstance(sequence, bool) or not 0 <= sequence <= 999:
-        raise _error("sequence", "sequence")
+        raise _INVALID.error("sequence", "sequence")
     first17 = f"{address_code}{birth_date:%Y%m%d}{sequence:03d}"
     return first17 + resident_id_check_character(first17)

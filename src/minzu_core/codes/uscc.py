@@ -33,7 +33,7 @@ from typing import Final
 
 import attrs
 
-from minzu_core.errors import ValidationError
+from minzu_core.codes._invalid import Reasons
 
 __all__ = [
     "REGISTRATION_AUTHORITIES",
@@ -153,9 +153,9 @@ def uscc_check_character(first17: str) -> str:
         ValidationError: ``code="invalid_uscc"`` (reason ``"length"`` or ``"format"``).
     """
     if not isinstance(first17, str) or len(first17) != 17:
-        raise _error("length" if isinstance(first17, str) else "format", "uscc")
+        raise _INVALID.error("length" if isinstance(first17, str) else "format", "uscc")
     if any(c not in _VALUES for c in first17):
-        raise _error("format", "uscc")
+        raise _INVALID.error("format", "uscc")
     total = sum(_VALUES[c] * w for c, w in zip(first17, _WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
@@ -170,7 +170,7 @@ def organisation_code_check_character(body: str) -> str:
         ValidationError: ``code="invalid_uscc"`` with reason ``"format"``.
     """
     if not isinstance(body, str) or not _ORG_BODY.fullmatch(body):
-        raise _error("format", "uscc")
+        raise _INVALID.error("format", "uscc")
     total = sum(int(c, 36) * w for c, w in zip(body, _ORG_WEIGHTS, strict=True))
     remainder = 11 - total % 11
     return {10: "X", 11: "0"}.get(remainder, str(remainder))
@@ -193,17 +193,9 @@ _REASONS: Final = {
     ),
     "checksum": ("校验码不正确", "the check character is wrong"),
 }
-
-
-def _error(reason: str, field: str) -> ValidationError:
-    zh, en = _REASONS[reason]
-    return ValidationError(
-        f"统一社会信用代码无效：{zh}",
-        f"invalid unified social credit code: {en}",
-        code="invalid_uscc",
-        field=field,
-        details={"reason": reason},
-    )
+_INVALID: Final = Reasons(
+    "invalid_uscc", "统一社会信用代码", "unified social credit code", _REASONS
+)
 
 
 def _normalize(text: str) -> str:
@@ -238,12 +230,8 @@ def parse_uscc(text: str, *, field: str = "uscc") -> str:
             ``"checksum"`` (position 18).
     """
     if not isinstance(text, str):
-        raise _error("format", field)
-    code = _normalize(text)
-    reason = _problem(code)
-    if reason is not None:
-        raise _error(reason, field)
-    return code
+        raise _INVALID.error("format", field)
+    return _INVALID.check(_problem, _normalize(text), field)
 
 
 def is_valid_uscc(text: object) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 from minzu_core.errors import MinzuError, ValidationError
 
-__all__ = ["MissingDependencyError", "invalid", "prefixed", "require_module"]
+__all__ = ["MissingDependencyError", "invalid", "positive_threshold", "prefixed", "require_module"]
 
 
 class MissingDependencyError(MinzuError, ImportError):
@@ -35,6 +35,21 @@ def require_module(module: str, install: str, purpose_zh: str, purpose_en: str) 
 def invalid(code: str, zh: str, en: str, field: str | None, **details: Any) -> ValidationError:
     """A :class:`ValidationError` naming ``field``."""
     return ValidationError(zh, en, code=code, field=field, details=details or None)
+
+
+def positive_threshold(value: Any, field: str, name_zh: str) -> int | None:
+    """``None``, or ``value`` checked to be a positive integer suppression threshold (named
+    ``name_zh`` in the Chinese message)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise invalid(
+            "invalid_threshold",
+            f"{name_zh}须为正整数",
+            "the suppression threshold must be a positive integer",
+            field,
+        )
+    return value
 
 
 def prefixed(error: MinzuError, prefix: str) -> ValidationError:

@@ -74,16 +74,30 @@ from typing import Any, Final
 
 import attrs
 
+from minzu_core.activities.model import VolunteerServiceKind
+from minzu_core.codes.divisions import Level, UnitKind
+from minzu_core.codes.resident_id import Gender
+from minzu_core.disputes.model import DisputeCategory, DisputeSource, Severity
 from minzu_core.errors import MinzuError, ValidationError
 from minzu_core.indicators._common import invalid, prefixed
 from minzu_core.labels import LabelledEnum
+from minzu_core.ledger.model import (
+    LanguageProficiency,
+    MigrationReason,
+    PersonStatus,
+    ResidenceStatus,
+)
+from minzu_core.organisation.cadres import Rank, TitleLevel
 from minzu_core.serialization import converter
+from minzu_core.services.model import Satisfaction, ServiceCategory
 
 __all__ = [
     "DERIVED_FIELDS",
     "ENTITY_FIELDS",
     "ENTITY_UNIT_FIELDS",
+    "ENUMERATED_FIELDS",
     "ORDERED_FIELDS",
+    "RESIDENCE_FIELDS",
     "Aggregate",
     "DateRole",
     "Entity",
@@ -96,6 +110,7 @@ __all__ = [
     "indicator_from_json",
     "indicator_to_json",
     "register_entity",
+    "unsupported_entity",
 ]
 
 
@@ -206,7 +221,9 @@ class Entity:
 
 
 # -- the field registry --------------------------------------------------------------------------
-_RESIDENCE = (
+#: The stored fields of a residence episode besides its ``id`` (on a person row they are
+#: ``residence.<name>``).
+RESIDENCE_FIELDS: Final = (
     "unit_code",
     "status",
     "arrival",
@@ -315,9 +332,9 @@ _STORED: Final[dict[str, tuple[str, ...]]] = {
         "status",
         "merged_into",
         "residence.id",
-        *(f"residence.{name}" for name in _RESIDENCE),
+        *(f"residence.{name}" for name in RESIDENCE_FIELDS),
     ),
-    "residence": ("id", "person_id", *_RESIDENCE),
+    "residence": ("id", "person_id", *RESIDENCE_FIELDS),
     "service_request": (
         "id",
         "window_id",
@@ -430,6 +447,33 @@ ORDERED_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "technician": {"title": ("junior", "intermediate", "associate_senior", "senior")},
     "dispute": {"severity": ("ordinary", "major", "serious")},
+}
+
+#: Enumerated fields: their vocabulary. A filter value on one is read by the vocabulary's rule
+#: (:meth:`~minzu_core.labels.LabelledEnum.parse`: the value, the name or either label) and kept
+#: as the member's value; any other value is refused (``invalid_filter_value``).
+ENUMERATED_FIELDS: dict[str, dict[str, type[LabelledEnum]]] = {
+    "person": {
+        "gender": Gender,
+        "language": LanguageProficiency,
+        "status": PersonStatus,
+        "residence.status": ResidenceStatus,
+        "residence.reason": MigrationReason,
+    },
+    "residence": {
+        "status": ResidenceStatus,
+        "reason": MigrationReason,
+        "person.gender": Gender,
+        "person.language": LanguageProficiency,
+        "person.status": PersonStatus,
+    },
+    "service_request": {"category": ServiceCategory, "satisfaction": Satisfaction},
+    "dispute": {"category": DisputeCategory, "severity": Severity, "source": DisputeSource},
+    "unit": {"level": Level, "kind": UnitKind},
+    "service_window": {"categories": ServiceCategory},
+    "official": {"gender": Gender, "rank": Rank},
+    "technician": {"gender": Gender, "title": TitleLevel},
+    "service_hours": {"kind": VolunteerServiceKind},
 }
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
@@ -750,9 +794,8 @@ class Measure:
     def __attrs_post_init__(self) -> None:
         self._check_aggregate()
         self._check_dates()
-        for index, condition in enumerate(self.filters):
-            self._known(condition.field, f"filters[{index}].field")
-            self._check_ordered(condition, index)
+        filters = tuple(self._checked(condition, i) for i, condition in enumerate(self.filters))
+        object.__setattr__(self, "filters", filters)
         if self.unit_field is not None:
             self._known(self.unit_field, "unit_field")
 
@@ -825,6 +868,36 @@ class Measure:
             if value is not None:
                 self._known(value, name)
 
+    def _checked(self, condition: Filter, index: int) -> Filter:
+        """``condition`` checked against the entity, its values on an enumerated field parsed."""
+        self._known(condition.field, f"filters[{index}].field")
+        condition = self._parse_enumerated(condition, index)
+        self._check_ordered(condition, index)
+        return condition
+
+    def _parse_enumerated(self, condition: Filter, index: int) -> Filter:
+        vocabulary = ENUMERATED_FIELDS.get(self.entity, {}).get(condition.field)
+        if vocabulary is None or condition.op.arity == "none":
+            return condition
+
+        def parse(value: Any) -> str:
+            try:
+                member: LabelledEnum = vocabulary.parse(value, field=condition.field)
+            except ValidationError as error:
+                raise invalid(
+                    "invalid_filter_value",
+                    error.message_zh,
+                    error.message_en,
+                    f"filters[{index}].value",
+                    name=condition.field,
+                    **error.details,
+                ) from None
+            return str(member.value)
+
+        value = condition.value
+        parsed = tuple(map(parse, value)) if isinstance(value, tuple) else parse(value)
+        return condition if parsed == value else attrs.evolve(condition, value=parsed)
+
     def _check_ordered(self, condition: Filter, index: int) -> None:
         grades = ORDERED_FIELDS.get(self.entity, {}).get(condition.field)
         if grades is None or condition.op.arity == "none":
@@ -866,14 +939,9 @@ class Measure:
         unit_field: str | None = None,
     ) -> Measure:
         """A ``within_period`` measure: rows whose ``date_field`` lies in the period."""
-        return cls(
-            entity=entity,
-            aggregate=aggregate,
-            field=field,
-            filters=filters,
-            date_field=date_field,
-            date_role=DateRole.WITHIN_PERIOD,
-            unit_field=unit_field,
+        dates = {"date_field": date_field}
+        return cls._with_dates(
+            DateRole.WITHIN_PERIOD, dates, entity, filters, aggregate, field, unit_field
         )
 
     @classmethod
@@ -888,15 +956,25 @@ class Measure:
         unit_field: str | None = None,
     ) -> Measure:
         """A ``present_at_end`` measure: rows valid on the period's last day."""
+        dates = {"valid_from_field": valid_from, "valid_to_field": valid_to}
+        return cls._with_dates(
+            DateRole.PRESENT_AT_END, dates, entity, filters, aggregate, field, unit_field
+        )
+
+    @classmethod
+    def _with_dates(
+        cls,
+        role: DateRole,
+        dates: Mapping[str, str | None],
+        entity: str,
+        filters: tuple[Filter | tuple[Any, ...], ...],
+        aggregate: Aggregate | str,
+        field: str | None,
+        unit_field: str | None,
+    ) -> Measure:
+        """The measure of :meth:`flow` and :meth:`stock`: ``dates`` names its date fields."""
         return cls(
-            entity=entity,
-            aggregate=aggregate,
-            field=field,
-            filters=filters,
-            valid_from_field=valid_from,
-            valid_to_field=valid_to,
-            date_role=DateRole.PRESENT_AT_END,
-            unit_field=unit_field,
+            entity, aggregate, field, filters, date_role=role, unit_field=unit_field, **dates
         )
 
     @classmethod
@@ -1110,6 +1188,16 @@ def indicator_from_json(text: str) -> Indicator:
             "invalid_json", "指标定义不是有效的 JSON", "the definition is not valid JSON", None
         ) from None
     return Indicator.from_dict(data)
+
+
+def unsupported_entity(entity: str) -> ValidationError:
+    """The error a store raises when asked for rows of an entity it does not know."""
+    return ValidationError(
+        f"存储不支持统计对象 {entity}",
+        f"the store does not support the entity {entity}",
+        code="unsupported_entity",
+        field="entity",
+    )
 
 
 def check_supported(indicator: Indicator, entities: Collection[str]) -> None:

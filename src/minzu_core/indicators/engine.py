@@ -39,11 +39,11 @@ from typing import Any, Final, Protocol
 import attrs
 
 from minzu_core.clock import Clock
-from minzu_core.codes.divisions import DivisionCode, Level
+from minzu_core.codes.divisions import DivisionCode, Level, level_of_code
 from minzu_core.errors import MinzuError, NotFoundError, PermissionDeniedError, StoreError
 from minzu_core.hierarchy.model import Hierarchy, Unit
 from minzu_core.hierarchy.repository import UnitRepository
-from minzu_core.indicators._common import invalid
+from minzu_core.indicators._common import invalid, positive_threshold
 from minzu_core.indicators.catalog import resolve_indicators
 from minzu_core.indicators.definitions import Aggregate, Indicator, Measure, check_supported
 from minzu_core.indicators.periods import Period, parse_period
@@ -153,16 +153,7 @@ def _mapped_on(value: Any) -> date | None:
 
 
 def _threshold(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise invalid(
-            "invalid_threshold",
-            "隐藏阈值须为正整数",
-            "the suppression threshold must be a positive integer",
-            "suppress_below",
-        )
-    return value
+    return positive_threshold(value, "suppress_below", "隐藏阈值")
 
 
 @attrs.frozen
@@ -519,6 +510,11 @@ def _find_unit(uow: IndicatorContext, code: DivisionCode, on: date) -> Unit | No
     return versions[-1] if versions else None
 
 
+def _about_unit(error_code: str, unit: DivisionCode) -> dict[str, Any]:
+    """The code, field and details of an error about the requested ``unit``."""
+    return {"code": error_code, "field": "unit", "details": {"unit": unit.value}}
+
+
 def _scope_unit(uow: IndicatorContext, request: IndicatorRequest) -> Unit:
     code = request.unit
     actor = uow.actor
@@ -531,18 +527,14 @@ def _scope_unit(uow: IndicatorContext, request: IndicatorRequest) -> Unit:
         raise PermissionDeniedError(
             f"单位 {code.short} 不在操作人的数据范围内",
             f"unit {code.short} is outside the actor's scope",
-            code="outside_scope",
-            field="unit",
-            details={"unit": code.value},
+            **_about_unit("outside_scope", code),
         )
     unit = _find_unit(uow, code, request.period.end)
     if unit is None:
         raise NotFoundError(
             f"存储中没有单位 {code.short}",
             f"the store has no unit {code.short}",
-            code="unknown_unit",
-            field="unit",
-            details={"unit": code.value},
+            **_about_unit("unknown_unit", code),
         )
     by = request.by
     if by is not None and by.depth <= unit.level.depth:
@@ -622,19 +614,6 @@ def _listed(
     return tuple((u.code.value, u.name) for u in units), None
 
 
-def _level_of(value: str) -> Level:
-    """The level of a 12-digit code (:attr:`DivisionCode.level` without building one)."""
-    if value[9:] != "000":
-        return Level.VILLAGE
-    if value[6:9] != "000":
-        return Level.TOWNSHIP
-    if value[4:6] != "00":
-        return Level.COUNTY
-    if value[2:4] != "00":
-        return Level.PREFECTURE
-    return Level.PROVINCE
-
-
 def _names(uow: IndicatorContext, ctx: _Context, codes: Collection[str]) -> dict[str, str]:
     """The row label of each breakdown code (12 digits): the unit's name on the hierarchy date,
     marked 本级 (own level) for a unit above the breakdown level. Units of the breakdown level
@@ -648,7 +627,7 @@ def _names(uow: IndicatorContext, ctx: _Context, codes: Collection[str]) -> dict
     if wanted and ctx.above is not None:
         known.update(ctx.above)
     elif wanted:
-        levels = {_level_of(code) for code in wanted}
+        levels = {level_of_code(code) for code in wanted}
         for level in sorted(levels, key=lambda lv: lv.depth):
             for listed in uow.units.list(within=ctx.scope.code, level=level, as_of=day):
                 known[listed.code.value] = listed.name
@@ -657,9 +636,9 @@ def _names(uow: IndicatorContext, ctx: _Context, codes: Collection[str]) -> dict
         name = known.get(code)
         if name is None:
             unit = _find_unit(uow, DivisionCode(code), day)
-            short = code[: _level_of(code).digits]
+            short = code[: level_of_code(code).digits]
             name = unit.name if unit is not None else f"未知单位 unknown unit {short}"
-        if by is not None and _level_of(code).depth < by.depth:
+        if by is not None and level_of_code(code).depth < by.depth:
             name = f"{name} ({OWN_LEVEL_ZH} {OWN_LEVEL_EN})"
         names[code] = name
     return names

@@ -28,7 +28,6 @@ Anything else is refused with ``ValidationError(code="invalid_period", field="pe
 from __future__ import annotations
 
 import calendar
-import enum
 import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
@@ -38,38 +37,25 @@ import attrs
 
 from minzu_core.clock import CST, require_aware
 from minzu_core.errors import ValidationError
+from minzu_core.labels import LabelledEnum
 from minzu_core.serialization import converter
 
 __all__ = ["Period", "PeriodKind", "parse_period"]
 
 
-class PeriodKind(enum.Enum):
-    """The kind of a period (期间类型)."""
+class PeriodKind(LabelledEnum):
+    """The kind of a period (期间类型): 年, 季度, 月, 日, 区间."""
 
-    YEAR = "year"
-    QUARTER = "quarter"
-    MONTH = "month"
-    DAY = "day"
-    RANGE = "range"
+    YEAR = "year", "年", "year"
+    QUARTER = "quarter", "季度", "quarter"
+    MONTH = "month", "月", "month"
+    DAY = "day", "日", "day"
+    RANGE = "range", "区间", "date range"
 
-    @property
-    def label_zh(self) -> str:
-        """The Chinese label: 年, 季度, 月, 日, 区间."""
-        return _KIND_LABELS[self][0]
+    @classmethod
+    def _error_code(cls) -> str:
+        return "invalid_period"
 
-    @property
-    def label_en(self) -> str:
-        """The English label."""
-        return _KIND_LABELS[self][1]
-
-
-_KIND_LABELS: Final = {
-    PeriodKind.YEAR: ("年", "year"),
-    PeriodKind.QUARTER: ("季度", "quarter"),
-    PeriodKind.MONTH: ("月", "month"),
-    PeriodKind.DAY: ("日", "day"),
-    PeriodKind.RANGE: ("区间", "date range"),
-}
 
 # ASCII digits only ("\d" would accept other scripts' digits).
 _YEAR = r"(?P<year>[0-9]{4})"
@@ -144,16 +130,24 @@ _SHAPES: Final[dict[PeriodKind, Callable[[date, date], bool]]] = {
 }
 
 
+#: The text forms of each kind: (canonical, Chinese, English), over the start ``s``, the end
+#: ``e``, the quarter ``q`` and the English month abbreviations ``s_month`` and ``e_month``.
+_FORMS: Final = {
+    PeriodKind.YEAR: ("{s.year:04d}", "{s.year}年", "{s.year}"),
+    PeriodKind.QUARTER: ("{s.year:04d}Q{q}", "{s.year}年第{q}季度", "{s.year} Q{q}"),
+    PeriodKind.MONTH: ("{s.year:04d}-{s.month:02d}", "{s.year}年{s.month}月", "{s_month} {s.year}"),
+    PeriodKind.DAY: ("{s}", "{s.year}年{s.month}月{s.day}日", "{s.day} {s_month} {s.year}"),
+    PeriodKind.RANGE: (
+        "{s}/{e}",
+        "{s.year}年{s.month}月{s.day}日至{e.year}年{e.month}月{e.day}日",
+        "{s.day} {s_month} {s.year} – {e.day} {e_month} {e.year}",
+    ),
+}
+
+
 def _kind(value: Any) -> PeriodKind:
-    if isinstance(value, PeriodKind):
-        return value
-    try:
-        return PeriodKind(str(value))
-    except ValueError:
-        raise _error(
-            "期间类型须为 year/quarter/month/day/range",
-            "the period kind must be year, quarter, month, day or range",
-        ) from None
+    kind: PeriodKind = PeriodKind.parse(value, field="period")
+    return kind
 
 
 def _plain_date(value: Any) -> date:
@@ -243,48 +237,29 @@ class Period:
     def label(self) -> str:
         """The canonical text: ``2019``, ``2019Q4``, ``2019-12``, ``2019-12-16`` or
         ``2019-01-01/2019-06-30`` (what ``str()`` gives and :func:`parse_period` reads)."""
-        s = self.start
-        if self.kind is PeriodKind.YEAR:
-            return f"{s.year:04d}"
-        if self.kind is PeriodKind.QUARTER:
-            return f"{s.year:04d}Q{_quarter_of(s)}"
-        if self.kind is PeriodKind.MONTH:
-            return f"{s.year:04d}-{s.month:02d}"
-        if self.kind is PeriodKind.DAY:
-            return s.isoformat()
-        return f"{s.isoformat()}/{self.end.isoformat()}"
+        return self._text(0)
 
     @property
     def label_zh(self) -> str:
         """A Chinese label for display: ``2019年``, ``2019年第4季度``, ``2019年12月``,
         ``2019年12月16日``, ``2019年1月1日至2019年6月30日``."""
-        s, e = self.start, self.end
-        if self.kind is PeriodKind.YEAR:
-            return f"{s.year}年"
-        if self.kind is PeriodKind.QUARTER:
-            return f"{s.year}年第{_quarter_of(s)}季度"
-        if self.kind is PeriodKind.MONTH:
-            return f"{s.year}年{s.month}月"
-        if self.kind is PeriodKind.DAY:
-            return f"{s.year}年{s.month}月{s.day}日"
-        return f"{s.year}年{s.month}月{s.day}日至{e.year}年{e.month}月{e.day}日"
+        return self._text(1)
 
     @property
     def label_en(self) -> str:
         """An English label for display: ``2019``, ``2019 Q4``, ``Dec 2019``, ``16 Dec 2019``,
         ``1 Jan 2019 – 30 Jun 2019``."""
+        return self._text(2)
+
+    def _text(self, form: int) -> str:
         s, e = self.start, self.end
-        if self.kind is PeriodKind.YEAR:
-            return str(s.year)
-        if self.kind is PeriodKind.QUARTER:
-            return f"{s.year} Q{_quarter_of(s)}"
-        if self.kind is PeriodKind.MONTH:
-            return f"{calendar.month_abbr[s.month]} {s.year}"
-
-        def one(d: date) -> str:
-            return f"{d.day} {calendar.month_abbr[d.month]} {d.year}"
-
-        return one(s) if self.kind is PeriodKind.DAY else f"{one(s)} – {one(e)}"
+        return _FORMS[self.kind][form].format(
+            s=s,
+            e=e,
+            q=_quarter_of(s),
+            s_month=calendar.month_abbr[s.month],
+            e_month=calendar.month_abbr[e.month],
+        )
 
     # -- membership ----------------------------------------------------------------------------
     @property

@@ -61,7 +61,6 @@ from __future__ import annotations
 
 import csv
 import decimal
-import enum
 import functools
 import io
 import json
@@ -81,10 +80,12 @@ from minzu_core.errors import MinzuError
 from minzu_core.indicators._common import (
     MissingDependencyError,
     invalid,
+    positive_threshold,
     prefixed,
     require_module,
 )
 from minzu_core.indicators.periods import Period, parse_period
+from minzu_core.labels import LabelledEnum
 from minzu_core.serialization import converter
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -109,23 +110,17 @@ JSON_SCHEMA: Final = "minzu-core/indicator-results"
 JSON_VERSION: Final = 1
 
 
-class Status(enum.Enum):
+class Status(LabelledEnum):
     """Why a row has, or has not, a value (结果状态)."""
 
-    OK = "ok"
-    NO_DENOMINATOR = "no_denominator"
-    SUPPRESSED = "suppressed"
-    NO_DATA = "no_data"
+    OK = "ok", "正常", "ok"
+    NO_DENOMINATOR = "no_denominator", "分母为零", "zero denominator"
+    SUPPRESSED = "suppressed", "已隐藏", "suppressed"
+    NO_DATA = "no_data", "无数据", "no data"
 
-    @property
-    def label_zh(self) -> str:
-        """The Chinese label."""
-        return _STATUS_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        """The English label."""
-        return _STATUS_LABELS[self][1]
+    @classmethod
+    def _error_code(cls) -> str:
+        return "invalid_status"
 
     @property
     def reason_zh(self) -> str:
@@ -138,12 +133,6 @@ class Status(enum.Enum):
         return _STATUS_REASONS[self][1]
 
 
-_STATUS_LABELS: Final = {
-    Status.OK: ("正常", "ok"),
-    Status.NO_DENOMINATOR: ("分母为零", "zero denominator"),
-    Status.SUPPRESSED: ("已隐藏", "suppressed"),
-    Status.NO_DATA: ("无数据", "no data"),
-}
 _STATUS_REASONS: Final = {
     Status.OK: ("", ""),
     Status.NO_DENOMINATOR: (
@@ -185,31 +174,11 @@ _VALUE_KEYS: Final = frozenset(
     {"value", "previous_value", "previous_change", "last_year_value", "last_year_change"}
 )
 _PCT_KEYS: Final = frozenset({"previous_change_pct", "last_year_change_pct"})
-_TRUSTED_FIELDS: Final = (
-    "indicator_id",
-    "indicator_name_zh",
-    "indicator_name_en",
-    "unit_code",
-    "unit_name",
-    "period",
-    "value",
-    "numerator",
-    "denominator",
-    "status",
-    "breakdown",
-    "reason_zh",
-    "reason_en",
-    "decimals",
-)
+#: The comparison columns (:func:`with_comparisons`), the last of :data:`COLUMNS`.
+_COMPARISON_KEYS: Final = _KEYS[_KEYS.index("previous_value") :]
+#: The columns a row is computed with (every column before the comparisons).
+_TRUSTED_FIELDS: Final = _KEYS[: _KEYS.index("previous_value")]
 _COUNT_KEYS: Final = frozenset({"numerator", "denominator"})
-_COMPARISON_KEYS: Final = (
-    "previous_value",
-    "previous_change",
-    "previous_change_pct",
-    "last_year_value",
-    "last_year_change",
-    "last_year_change_pct",
-)
 
 
 # -- arithmetic ----------------------------------------------------------------------------------
@@ -488,17 +457,8 @@ def _canonical_period(value: str) -> str:
 
 
 def _status(value: Any) -> Status:
-    if isinstance(value, Status):
-        return value
-    try:
-        return Status(str(value))
-    except ValueError:
-        raise invalid(
-            "invalid_status",
-            "状态须为 ok/no_denominator/suppressed/no_data",
-            "status must be ok, no_denominator, suppressed or no_data",
-            "status",
-        ) from None
+    status: Status = Status.parse(value, field="status")
+    return status
 
 
 def _text(value: Any) -> str:
@@ -513,6 +473,40 @@ def _decimals(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
         raise invalid("invalid_decimals", "小数位数须为 0–10", "decimals must be 0–10", "decimals")
     return value
+
+
+def _row_values(
+    indicator: Indicator,
+    unit_code: Any,
+    unit_name: str,
+    period: Any,
+    breakdown: str | None,
+    aggregated: tuple[float | None, float | None],
+    counts: tuple[float | None, float | None],
+) -> tuple[Any, ...]:
+    """The :data:`_TRUSTED_FIELDS` of the row for ``indicator``: its value and status are what
+    :func:`ratio` gives for the ``aggregated`` numerator and denominator, which the row keeps
+    as ``counts``."""
+    value, status = ratio(
+        *aggregated,
+        indicator.factor,
+        indicator.decimals,
+        has_denominator=indicator.denominator is not None,
+    )
+    return (
+        indicator.id,
+        indicator.name_zh,
+        indicator.name_en,
+        unit_code,
+        unit_name,
+        period,
+        breakdown,
+        value,
+        *counts,
+        status,
+        *_STATUS_REASONS[status],
+        indicator.decimals,
+    )
 
 
 def _default_reason_zh(row: ResultRow) -> str:
@@ -630,27 +624,9 @@ class ResultRow:
     ) -> ResultRow:
         """The row for ``indicator`` from its aggregated numerator (and denominator), with the
         value and status :func:`ratio` gives."""
-        value, status = ratio(
-            numerator,
-            denominator,
-            indicator.factor,
-            indicator.decimals,
-            has_denominator=indicator.denominator is not None,
-        )
-        return cls(
-            indicator_id=indicator.id,
-            indicator_name_zh=indicator.name_zh,
-            indicator_name_en=indicator.name_en,
-            unit_code=unit_code,
-            unit_name=unit_name,
-            period=period,
-            value=value,
-            numerator=numerator,
-            denominator=denominator,
-            status=status,
-            breakdown=breakdown,
-            decimals=indicator.decimals,
-        )
+        counts = (numerator, denominator)
+        values = _row_values(indicator, unit_code, unit_name, period, breakdown, counts, counts)
+        return cls(**dict(zip(_TRUSTED_FIELDS, values, strict=True)))
 
     @classmethod
     def _trusted(
@@ -666,29 +642,13 @@ class ResultRow:
         """What :meth:`compute` gives, for values already canonical (the engine's: a 12-digit
         code, a period label, floats) — built without the converters, which cost more than
         everything else when a province's table has tens of thousands of rows."""
-        value, status = ratio(
-            numerator,
-            denominator,
-            indicator.factor,
-            indicator.decimals,
-            has_denominator=indicator.denominator is not None,
-        )
         row = object.__new__(cls)
-        values = (
-            indicator.id,
-            indicator.name_zh,
-            indicator.name_en,
-            unit_code,
-            unit_name,
-            period,
-            value,
+        counts = (
             None if numerator is None else float(numerator),
             None if denominator is None else float(denominator),
-            status,
-            breakdown,
-            _STATUS_REASONS[status][0],
-            _STATUS_REASONS[status][1],
-            indicator.decimals,
+        )
+        values = _row_values(
+            indicator, unit_code, unit_name, period, breakdown, (numerator, denominator), counts
         )
         setter = object.__setattr__
         for name, item in zip(_TRUSTED_FIELDS, values, strict=True):
@@ -739,7 +699,8 @@ def _rows(values: Iterable[ResultRow]) -> tuple[ResultRow, ...]:
 def _level(value: Any) -> str | None:
     if value is None:
         return None
-    return value.value if isinstance(value, Level) else Level(str(value)).value
+    level: Level = Level.parse(value, field="level")
+    return str(level.value)
 
 
 def _generated_at(value: Any) -> datetime | None:
@@ -757,16 +718,7 @@ def _as_of(value: Any) -> date | None:
 
 
 def _threshold(value: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise invalid(
-            "invalid_threshold",
-            "披露阈值须为正整数",
-            "the suppression threshold must be a positive integer",
-            "threshold",
-        )
-    return value
+    return positive_threshold(value, "threshold", "披露阈值")
 
 
 def _notes(values: Iterable[Any]) -> tuple[str, ...]:
@@ -823,7 +775,7 @@ def _format(row: ResultRow, key: str) -> str:
     if value is None:
         return ""
     if isinstance(value, Status):
-        return value.value
+        return str(value.value)
     if key in _VALUE_KEYS:
         return f"{value:.{row.decimals}f}"
     if key in _PCT_KEYS:

@@ -22,14 +22,15 @@ import attrs
 
 from minzu_core.clock import CST
 from minzu_core.codes.divisions import DivisionCode
-from minzu_core.errors import ValidationError
 from minzu_core.indicators.definitions import (
     ENTITY_UNIT_FIELDS,
     ORDERED_FIELDS,
+    RESIDENCE_FIELDS,
     Aggregate,
     DateRole,
     Filter,
     Op,
+    unsupported_entity,
 )
 from minzu_core.indicators.query import AggregateQuery, AggregateRow, group_key
 
@@ -97,22 +98,7 @@ def _minority(ethnicity: Any) -> bool | None:
 # -- rows of each entity -------------------------------------------------------------------------
 def _residence_fields(residence: Any) -> Row:
     if residence is None:
-        return {
-            f"residence.{name}": None
-            for name in (
-                "id",
-                "unit_code",
-                "status",
-                "arrival",
-                "departure",
-                "address",
-                "origin",
-                "reason",
-                "occupation",
-                "employer",
-                "employer_uscc",
-            )
-        }
+        return {f"residence.{name}": None for name in ("id", *RESIDENCE_FIELDS)}
     return {
         "residence.id": str(residence.id),
         "residence.unit_code": residence.unit_code.value,
@@ -334,18 +320,12 @@ def _holder_base(holder: Any) -> Row:
 
 def _official_rows(data: PythonData, as_of: date) -> Iterator[Row]:
     for o in data.officials():
-        row = _holder_base(o)
-        row["position"] = o.position
-        row["rank"] = normalise(o.rank_on(as_of))
-        yield row
+        yield {**_holder_base(o), "position": o.position, "rank": normalise(o.rank_on(as_of))}
 
 
 def _technician_rows(data: PythonData, as_of: date) -> Iterator[Row]:
     for t in data.technicians():
-        row = _holder_base(t)
-        row["specialty"] = t.specialty
-        row["title"] = normalise(t.title_on(as_of))
-        yield row
+        yield {**_holder_base(t), "specialty": t.specialty, "title": normalise(t.title_on(as_of))}
 
 
 def _activity_rows(data: PythonData, as_of: date) -> Iterator[Row]:
@@ -438,12 +418,7 @@ def entity_rows(entity: str, data: PythonData, as_of: date) -> Iterator[Row]:
     """The flat rows of ``entity`` ("as of" fields evaluated on ``as_of``)."""
     builder = _BUILDERS.get(entity)
     if builder is None:
-        raise ValidationError(
-            f"存储不支持统计对象 {entity}",
-            f"the store does not support the entity {entity}",
-            code="unsupported_entity",
-            field="entity",
-        )
+        raise unsupported_entity(entity)
     return builder(data, as_of)
 
 

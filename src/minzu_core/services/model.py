@@ -14,7 +14,6 @@ from the event history, never entered by hand.
 
 from __future__ import annotations
 
-import enum
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -26,6 +25,7 @@ import minzu_core.fields as fields
 from minzu_core.clock import CST, require_aware
 from minzu_core.codes.divisions import DivisionCode, Level
 from minzu_core.errors import ValidationError
+from minzu_core.labels import LabelledEnum
 from minzu_core.lifecycle import Case, Event, Lifecycle, State, Transition
 
 __all__ = [
@@ -42,57 +42,24 @@ __all__ = [
 ]
 
 
-class ServiceCategory(enum.Enum):
+class ServiceCategory(LabelledEnum):
     """服务类别: what a window offers."""
 
-    REGISTRATION = "registration"
-    EMPLOYMENT = "employment"
-    BUSINESS = "business"
-    SCHOOLING = "schooling"
-    MEDICAL = "medical"
-    RELIEF = "relief"
-    LEGAL_AID = "legal_aid"
-    OTHER = "other"
-
-    @property
-    def label_zh(self) -> str:
-        """The Chinese label."""
-        return _CATEGORY_LABELS[self][0]
-
-    @property
-    def label_en(self) -> str:
-        """The English label."""
-        return _CATEGORY_LABELS[self][1]
+    REGISTRATION = "registration", "登记办证", "registration and permits"
+    EMPLOYMENT = "employment", "劳动就业", "employment"
+    BUSINESS = "business", "创业", "starting a business"
+    SCHOOLING = "schooling", "子女入学", "school enrollment"
+    MEDICAL = "medical", "就医", "medical care"
+    RELIEF = "relief", "困难救济", "hardship relief"
+    LEGAL_AID = "legal_aid", "法律援助", "legal aid"
+    OTHER = "other", "其他", "other"
 
     @classmethod
     def parse(cls, value: Any, *, field: str = "category") -> ServiceCategory:
-        """Accept a member, its value, or its Chinese/English label."""
-        if isinstance(value, cls):
-            return value
-        text = str(value).strip()
-        for member in cls:
-            zh, en = _CATEGORY_LABELS[member]
-            if text in (member.value, zh) or text.lower() == en.lower():
-                return member
-        raise ValidationError(
-            "服务类别无效",
-            "unknown service category",
-            code="invalid_choice",
-            field=field,
-            details={"allowed": [m.value for m in cls]},
-        )
+        """Accept a member, its value or name, or its Chinese/English label."""
+        parsed: ServiceCategory = super().parse(value, field=field)
+        return parsed
 
-
-_CATEGORY_LABELS = {
-    ServiceCategory.REGISTRATION: ("登记办证", "registration and permits"),
-    ServiceCategory.EMPLOYMENT: ("劳动就业", "employment"),
-    ServiceCategory.BUSINESS: ("创业", "starting a business"),
-    ServiceCategory.SCHOOLING: ("子女入学", "school enrollment"),
-    ServiceCategory.MEDICAL: ("就医", "medical care"),
-    ServiceCategory.RELIEF: ("困难救济", "hardship relief"),
-    ServiceCategory.LEGAL_AID: ("法律援助", "legal aid"),
-    ServiceCategory.OTHER: ("其他", "other"),
-}
 
 #: Default promised time limits in days (承诺时限); a deployment overrides them per window.
 DEFAULT_TIME_LIMITS: Mapping[ServiceCategory, int] = {
@@ -107,19 +74,12 @@ DEFAULT_TIME_LIMITS: Mapping[ServiceCategory, int] = {
 }
 
 
-class Satisfaction(enum.Enum):
+class Satisfaction(LabelledEnum):
     """回访满意度."""
 
-    SATISFIED = "satisfied"
-    BASICALLY_SATISFIED = "basically_satisfied"
-    DISSATISFIED = "dissatisfied"
-
-    @property
-    def label_zh(self) -> str:
-        """The Chinese label."""
-        return {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}[
-            self.value
-        ]
+    SATISFIED = "satisfied", "满意", "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied", "基本满意", "basically satisfied"
+    DISSATISFIED = "dissatisfied", "不满意", "dissatisfied"
 
 
 # -- calendars ---------------------------------------------------------------------------------
@@ -174,7 +134,7 @@ class WorkingDays:
 # -- lifecycle ---------------------------------------------------------------------------------
 def _satisfaction_valid(history: Sequence[Event], event: Event) -> tuple[str, str, str] | None:
     try:
-        Satisfaction(event.data.get("satisfaction"))
+        Satisfaction(str(event.data.get("satisfaction")))
     except ValueError:
         return (
             "invalid_satisfaction",
@@ -472,22 +432,25 @@ class ServiceRequest(Case):
     def due_base(self, calendar: Calendar | None = None) -> datetime | None:
         """Acceptance plus the promised days plus the *completed* pauses: with
         :attr:`paused_since` this is what a store needs to answer "overdue" in a query."""
-        accepted, limit = self.accepted_at, self.time_limit_days
-        if accepted is None or limit is None:
+        promised = self._promised(calendar)
+        if promised is None:
             return None
-        cal = calendar or CalendarDays()
         completed = self.paused(self.paused_since) if self.paused_since else self.paused()
-        return cal.add_days(accepted, limit) + completed
+        return promised + completed
 
     def due_at(
         self, as_of: datetime | None = None, calendar: Calendar | None = None
     ) -> datetime | None:
         """The due date as of ``as_of``: acceptance + promised days + every pause up to then."""
+        promised = self._promised(calendar)
+        return None if promised is None else promised + self.paused(as_of)
+
+    def _promised(self, calendar: Calendar | None) -> datetime | None:
+        """Acceptance plus the promised days (counted by ``calendar``), pauses left out."""
         accepted, limit = self.accepted_at, self.time_limit_days
         if accepted is None or limit is None:
             return None
-        cal = calendar or CalendarDays()
-        return cal.add_days(accepted, limit) + self.paused(as_of)
+        return (calendar or CalendarDays()).add_days(accepted, limit)
 
     def is_overdue(self, as_of: datetime, calendar: Calendar | None = None) -> bool:
         """True if the request is still open at ``as_of`` and past its due date."""

@@ -8,6 +8,7 @@ every catalog indicator against a plain-Python evaluation on random data.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
@@ -28,11 +29,28 @@ from minzu_core.indicators import (
 from minzu_core.ledger.model import ResidenceStatus
 from minzu_core.privacy.actor import Actor
 from minzu_core.store.factory import Store
+from minzu_core.store.uow import UnitOfWork
 from minzu_core.testing.samples import sample_person
 
-__all__ = ["IndicatorContract"]
+__all__ = ["IndicatorContract", "add_activities"]
 
 _ADMIN = Actor.system("contract-admin")
+
+
+def add_activities(
+    uow: UnitOfWork,
+    activities: Iterable[tuple[str, str, int]],
+    *,
+    start: date,
+    title: str,
+    reason: str,
+) -> None:
+    """Add one activity per ``(organiser code, type, participants)``, all starting on ``start``."""
+    for organiser, kind, people in activities:
+        activity = Activity(
+            type=kind, organiser_code=organiser, title=title, start=start, participants=people
+        )
+        uow.activities.add(activity, reason=reason)
 
 
 def _values(store: Store, **request: Any) -> dict[tuple[str, str, str | None], Any]:
@@ -60,21 +78,17 @@ class IndicatorContract:
                     sample_person(unit=unit, status=status, ethnicity=ethnicity, seq=seq),
                     reason="契约测试数据",
                 )
-            for organiser, kind, people in (
-                ("360103001000", "safety_education", 30),
-                ("360103001001", "other", 12),
-                ("360103101200", "safety_education", 8),
-            ):
-                uow.activities.add(
-                    Activity(
-                        type=kind,
-                        organiser_code=organiser,
-                        title="契约活动",
-                        start=date(2019, 5, 1),
-                        participants=people,
-                    ),
-                    reason="契约测试数据",
-                )
+            add_activities(
+                uow,
+                [
+                    ("360103001000", "safety_education", 30),
+                    ("360103001001", "other", 12),
+                    ("360103101200", "safety_education", 8),
+                ],
+                start=date(2019, 5, 1),
+                title="契约活动",
+                reason="契约测试数据",
+            )
             uow.commit()
 
     def test_indicators_by_township_and_village(self, store: Store) -> None:
