@@ -48,13 +48,14 @@ class TestJiangxi2019To2023:
             K.RENAMED: 11,
         }
 
-    def test_plain_diff_keeps_the_same_parent_rules_by_default(
+    def test_plain_diff_follows_units_unless_told_not_to(
         self, jiangxi: list[ProposedChange]
     ) -> None:
         old, new = load_edition("jiangxi-2019"), load_edition("jiangxi-2023")
-        plain = Counter(c.kind for c in diff_editions(old, new, effective=D2023))
+        same_parent = diff_editions(old, new, effective=D2023, follow_units=False)
+        plain = Counter(c.kind for c in same_parent)
         assert plain == {K.RECODED: 16, K.ABOLISHED: 79, K.CREATED: 63, K.RENAMED: 11}
-        following = diff_editions(old, new, effective=D2023, follow_units=True)
+        following = diff_editions(old, new, effective=D2023)
         assert [(c.kind, c.code, c.successors) for c in following] == [
             (p.change.kind, p.change.code, p.change.successors) for p in jiangxi
         ]
@@ -194,8 +195,9 @@ class TestRules:
         (proposal,) = propose_edition_changes(old, new, effective=D2023)
         assert summary([proposal]) == [(K.RECODED, "360103101", ["360104014"])]
         assert (proposal.rule, proposal.confidence) == ("moved_new_designation", 0.7)
-        # the plain diff keeps the same-parent rule
-        assert [c.kind for c in diff_editions(old, new, effective=D2023)] == [
+        # the plain diff follows it too; the same-parent rule alone does not
+        assert [c.kind for c in diff_editions(old, new, effective=D2023)] == [K.RECODED]
+        assert [c.kind for c in diff_editions(old, new, effective=D2023, follow_units=False)] == [
             K.ABOLISHED,
             K.CREATED,
         ]

@@ -461,17 +461,25 @@ class TestDiff:
         ]
         assert all(c.effective == D2023 for c in changes)
 
-    def test_whole_province_is_deterministic(self) -> None:
+    @pytest.mark.parametrize("follow_units", [True, False])
+    def test_whole_province_is_deterministic(self, follow_units: bool) -> None:
         old, new = load_edition("jiangxi-2019"), load_edition("jiangxi-2023")
-        first = diff_editions(old, new, effective=D2023)
-        second = diff_editions(reversed(old), reversed(new), effective=D2023)
+        first = diff_editions(old, new, effective=D2023, follow_units=follow_units)
+        second = diff_editions(
+            reversed(old), reversed(new), effective=D2023, follow_units=follow_units
+        )
         strip = [(c.kind, c.code, c.successors, c.old_name, c.new_name) for c in first]
         assert strip == [(c.kind, c.code, c.successors, c.old_name, c.new_name) for c in second]
         assert [c.code for c in first] == sorted(c.code for c in first)
         # applying the diff to the old code set gives the new code set
         codes = {u.code for u in old}
         for change in first:
-            if change.kind in (UnitChangeKind.ABOLISHED, UnitChangeKind.RECODED):
+            if change.kind in (
+                UnitChangeKind.ABOLISHED,
+                UnitChangeKind.RECODED,
+                UnitChangeKind.MERGED,
+                UnitChangeKind.SPLIT,
+            ):
                 codes.discard(change.code)
             codes.update(change.successors)
             if change.kind is UnitChangeKind.CREATED:
@@ -523,11 +531,21 @@ class TestDiff:
             (UnitChangeKind.RECODED, "360103101", ["360105014"]),
         ]
 
-    def test_match_needs_same_parent(self) -> None:
+    def test_match_needs_same_parent_without_follow_units(self) -> None:
         old = [Unit.create("360103101", "桃花镇")]
         new = [Unit.create("360104014", "桃花街道")]
-        kinds = [c.kind for c in diff_editions(old, new, effective=D2023)]
-        assert kinds == [UnitChangeKind.ABOLISHED, UnitChangeKind.CREATED]
+        changes = diff_editions(old, new, effective=D2023, follow_units=False)
+        assert [c.kind for c in changes] == [UnitChangeKind.ABOLISHED, UnitChangeKind.CREATED]
+
+    def test_a_unit_is_followed_to_another_county_by_default(self) -> None:
+        old = [Unit.create("360103101", "桃花镇")]
+        new = [Unit.create("360104014", "桃花街道")]
+        (change,) = diff_editions(old, new, effective=D2023)
+        assert (change.kind, change.code, change.successors) == (
+            UnitChangeKind.RECODED,
+            code("360103101"),
+            (code("360104014"),),
+        )
 
 
 @pytest.mark.parametrize(

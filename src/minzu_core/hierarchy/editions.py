@@ -287,14 +287,15 @@ def diff_editions(
     *,
     effective: datetime.date,
     within: CodeLike | None = None,
-    follow_units: bool = False,
+    follow_units: bool = True,
 ) -> list[UnitChange]:
-    """The plain changes of :func:`propose_edition_changes` (a proposal to review).
+    """The plain changes of :func:`propose_edition_changes` (a proposal to review: look at
+    its confidences and reasons before applying them).
 
-    With ``follow_units=False`` (the default, kept for existing callers) only the same-parent
-    rules apply: no match across parents, no designation change of a county, no merge or split.
-    Pass ``follow_units=True`` for the full rules; review :func:`propose_edition_changes`'
-    confidences and reasons before applying them.
+    By default the full rules apply: units are followed across parents of the same prefecture
+    and through a change of designation, and merges and splits are proposed from where the
+    children went. With ``follow_units=False`` only the same-parent rules apply (no match across
+    parents, no designation change of a county, no merge or split).
     """
     proposals = propose_edition_changes(
         old, new, effective=effective, within=within, follow_units=follow_units
