@@ -24,9 +24,9 @@ __all__ = ["Choice", "Graded", "LabelledEnum"]
 class LabelledEnum(enum.Enum):
     """An enum whose members carry Chinese and English labels.
 
-    A member is declared as ``NAME = value, label_zh, label_en``. Subclasses may define
-    ``_aliases()`` (extra spellings, e.g. ``">="`` for ``ge``) and ``_error_code()`` (the code of
-    the error :meth:`parse` raises; default ``invalid_choice``). :meth:`parse` accepts a member,
+    A member is declared as ``NAME = value, label_zh, label_en``. A subclass may name, as class
+    keywords, ``aliases`` (extra spellings, e.g. ``{">=": "ge"}``) and ``error_code`` (the code
+    of the error :meth:`parse` raises; default ``invalid_choice``). :meth:`parse` accepts a member,
     its value or name (any case), either label, or an alias; nothing else.
     """
 
@@ -46,13 +46,30 @@ class LabelledEnum(enum.Enum):
         member.label_zh, member.label_en = labels
         return member
 
+    def __init_subclass__(
+        cls,
+        *,
+        error_code: str | None = None,
+        aliases: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        # class Op(LabelledEnum, error_code="invalid_op", aliases={">=": "ge"}): the code of
+        # parse's error and extra spellings, declared with the vocabulary (inherited).
+        super().__init_subclass__(**kwargs)
+        if error_code is not None:
+            type.__setattr__(cls, "_vocabulary_error_code", error_code)
+        if aliases is not None:
+            type.__setattr__(cls, "_vocabulary_aliases", dict(aliases))
+
     @classmethod
     def _aliases(cls) -> Mapping[str, str]:
-        return {}
+        found: Mapping[str, str] = getattr(cls, "_vocabulary_aliases", {})
+        return found
 
     @classmethod
     def _error_code(cls) -> str:
-        return "invalid_choice"
+        found: str = getattr(cls, "_vocabulary_error_code", "invalid_choice")
+        return found
 
     @classmethod
     def parse(cls, value: Any, *, field: str) -> Any:

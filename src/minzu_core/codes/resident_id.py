@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping
 from typing import Final, TypeAlias
 
 import attrs
@@ -68,19 +67,15 @@ _TO_ASCII: Final = str.maketrans(
 _Today: TypeAlias = datetime.date | Clock | None
 
 
-class Gender(LabelledEnum):
+class Gender(
+    LabelledEnum,
+    error_code="invalid_gender",
+    aliases={"m": "male", "M": "male", "f": "female", "F": "female"},
+):
     """Gender as encoded in the identity number (性别)."""
 
     MALE = "male", "男", "Male"
     FEMALE = "female", "女", "Female"
-
-    @classmethod
-    def _aliases(cls) -> Mapping[str, str]:
-        return {"m": "male", "M": "male", "f": "female", "F": "female"}
-
-    @classmethod
-    def _error_code(cls) -> str:
-        return "invalid_gender"
 
     @classmethod
     def parse(cls, value: str | Gender, *, field: str = "gender") -> Gender:

@@ -115,7 +115,7 @@ __all__ = [
 
 
 # -- vocabularies ------------------------------------------------------------------------------
-class Aggregate(LabelledEnum):
+class Aggregate(LabelledEnum, error_code="invalid_aggregate"):
     """聚合方式: how a measure aggregates its rows."""
 
     COUNT = "count", "计数", "count of rows"
@@ -123,12 +123,21 @@ class Aggregate(LabelledEnum):
     SUM = "sum", "求和", "sum"
     AVERAGE = "average", "平均", "average"
 
-    @classmethod
-    def _error_code(cls) -> str:
-        return "invalid_aggregate"
+
+#: The operators' other spellings.
+_OP_SPELLINGS = {
+    "=": "eq",
+    "==": "eq",
+    "!=": "ne",
+    "<>": "ne",
+    ">=": "ge",
+    "<=": "le",
+    ">": "gt",
+    "<": "lt",
+}
 
 
-class Op(LabelledEnum):
+class Op(LabelledEnum, error_code="invalid_op", aliases=_OP_SPELLINGS):
     """筛选运算符: the operator of a :class:`Filter` (``=``, ``!=``, ``>=`` … are accepted)."""
 
     EQ = "eq", "等于", "equals"
@@ -141,23 +150,6 @@ class Op(LabelledEnum):
     LT = "lt", "小于", "less than"
     IS_NULL = "is_null", "为空", "is empty"
     NOT_NULL = "not_null", "不为空", "is filled"
-
-    @classmethod
-    def _error_code(cls) -> str:
-        return "invalid_op"
-
-    @classmethod
-    def _aliases(cls) -> Mapping[str, str]:
-        return {
-            "=": "eq",
-            "==": "eq",
-            "!=": "ne",
-            "<>": "ne",
-            ">=": "ge",
-            "<=": "le",
-            ">": "gt",
-            "<": "lt",
-        }
 
     @property
     def arity(self) -> str:
@@ -174,26 +166,18 @@ class Op(LabelledEnum):
         return self in (Op.GE, Op.LE, Op.GT, Op.LT)
 
 
-class DateRole(LabelledEnum):
+class DateRole(LabelledEnum, error_code="invalid_date_role"):
     """How the period applies to a measure's rows (see the module docstring)."""
 
     WITHIN_PERIOD = "within_period", "期间内发生", "happened within the period"
     PRESENT_AT_END = "present_at_end", "期末存在", "present at the period's end"
 
-    @classmethod
-    def _error_code(cls) -> str:
-        return "invalid_date_role"
 
-
-class IndicatorKind(LabelledEnum):
+class IndicatorKind(LabelledEnum, error_code="invalid_kind"):
     """Stock (存量, evaluated at the period's end) or flow (流量, what happened in the period)."""
 
     STOCK = "stock", "存量", "stock"
     FLOW = "flow", "流量", "flow"
-
-    @classmethod
-    def _error_code(cls) -> str:
-        return "invalid_kind"
 
     @property
     def date_role(self) -> DateRole:

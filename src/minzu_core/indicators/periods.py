@@ -43,7 +43,7 @@ from minzu_core.serialization import converter
 __all__ = ["Period", "PeriodKind", "parse_period"]
 
 
-class PeriodKind(LabelledEnum):
+class PeriodKind(LabelledEnum, error_code="invalid_period"):
     """The kind of a period (期间类型): 年, 季度, 月, 日, 区间."""
 
     YEAR = "year", "年", "year"
@@ -51,10 +51,6 @@ class PeriodKind(LabelledEnum):
     MONTH = "month", "月", "month"
     DAY = "day", "日", "day"
     RANGE = "range", "区间", "date range"
-
-    @classmethod
-    def _error_code(cls) -> str:
-        return "invalid_period"
 
 
 # ASCII digits only ("\d" would accept other scripts' digits).

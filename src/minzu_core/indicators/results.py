@@ -110,17 +110,13 @@ JSON_SCHEMA: Final = "minzu-core/indicator-results"
 JSON_VERSION: Final = 1
 
 
-class Status(LabelledEnum):
+class Status(LabelledEnum, error_code="invalid_status"):
     """Why a row has, or has not, a value (结果状态)."""
 
     OK = "ok", "正常", "ok"
     NO_DENOMINATOR = "no_denominator", "分母为零", "zero denominator"
     SUPPRESSED = "suppressed", "已隐藏", "suppressed"
     NO_DATA = "no_data", "无数据", "no data"
-
-    @classmethod
-    def _error_code(cls) -> str:
-        return "invalid_status"
 
     @property
     def reason_zh(self) -> str:
