@@ -5,6 +5,7 @@ that is not text is ``invalid_type``."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from hypothesis import strategies as st
 from minzu_core.checks import require_reason, storable_text
 from minzu_core.errors import ValidationError
 from minzu_core.ledger.model import Person, Residence
-from minzu_core.store.factory import open_store
+from minzu_core.store.factory import Store, open_store
 from minzu_core.testing.samples import ADMIN, sample_person
 
 
@@ -52,24 +53,27 @@ def test_a_reason_that_is_not_text(reason: Any) -> None:
     assert (err.value.code, err.value.field) == ("invalid_type", "reason")
 
 
-@pytest.mark.parametrize("url", ["memory://", "sqlite://"])
-def test_a_refused_reason_stores_nothing(url: str) -> None:
+@pytest.fixture(params=["memory://", "sqlite://"])
+def store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    """A memory and a SQLite store with the sample hierarchy."""
     from minzu_core.hierarchy.model import Unit
     from minzu_core.testing.samples import SAMPLE_UNITS
 
-    store = open_store(url)
-    try:
-        with store.unit_of_work(ADMIN) as uow:
-            uow.units.add_many([Unit.create(c, n) for c, n in SAMPLE_UNITS], reason="建立")
-            uow.commit()
-        with store.unit_of_work(ADMIN) as uow:
-            with pytest.raises(ValidationError):
-                uow.people.add(sample_person(seq=5), reason="导入\ud800")
-            uow.commit()
-        with store.unit_of_work(ADMIN) as uow:
-            assert uow.people.count() == 0
-    finally:
-        store.close()
+    opened = open_store(request.param)
+    with opened.unit_of_work(ADMIN) as uow:
+        uow.units.add_many([Unit.create(c, n) for c, n in SAMPLE_UNITS], reason="建立")
+        uow.commit()
+    yield opened
+    opened.close()
+
+
+def test_a_refused_reason_stores_nothing(store: Store) -> None:
+    with store.unit_of_work(ADMIN) as uow:
+        with pytest.raises(ValidationError):
+            uow.people.add(sample_person(seq=5), reason="导入\ud800")
+        uow.commit()
+    with store.unit_of_work(ADMIN) as uow:
+        assert uow.people.count() == 0
 
 
 def test_wrong_types_at_the_edges_are_typed_errors() -> None:
@@ -95,28 +99,20 @@ def test_wrong_types_at_the_edges_are_typed_errors() -> None:
         assert err.value.field == field
 
 
-@pytest.mark.parametrize("url", ["memory://", "sqlite://"])
-def test_list_filters_are_parsed_by_the_one_rule(url: str) -> None:
-    from minzu_core.hierarchy.model import Unit
+def test_list_filters_are_parsed_by_the_one_rule(store: Store) -> None:
     from minzu_core.ledger.model import ResidenceStatus
-    from minzu_core.testing.samples import SAMPLE_UNITS
 
-    store = open_store(url)
-    try:
-        with store.unit_of_work(ADMIN) as uow:
-            uow.units.add_many([Unit.create(c, n) for c, n in SAMPLE_UNITS], reason="建立")
-            uow.people.add(sample_person(seq=7), reason="登记")  # floating (流动)
-            uow.commit()
-        with store.unit_of_work(ADMIN) as uow:
-            floating = uow.people.list(status=ResidenceStatus.FLOATING)
-            assert len(floating) == 1
-            for spelling in ("流动", "floating", "FLOATING"):
-                assert uow.people.list(status=spelling) == floating  # type: ignore[arg-type]
-            assert uow.people.count(status="常住") == 0  # type: ignore[arg-type]
-            with pytest.raises(ValidationError) as err:
-                uow.people.list(status="bogus")  # type: ignore[arg-type]
-            assert (err.value.code, err.value.field) == ("invalid_choice", "status")
-            with pytest.raises(ValidationError):
-                uow.people.list(minority="yes")  # type: ignore[arg-type]
-    finally:
-        store.close()
+    with store.unit_of_work(ADMIN) as uow:
+        uow.people.add(sample_person(seq=7), reason="登记")  # floating (流动)
+        uow.commit()
+    with store.unit_of_work(ADMIN) as uow:
+        floating = uow.people.list(status=ResidenceStatus.FLOATING)
+        assert len(floating) == 1
+        for spelling in ("流动", "floating", "FLOATING"):
+            assert uow.people.list(status=spelling) == floating
+        assert uow.people.count(status="常住") == 0
+        with pytest.raises(ValidationError) as err:
+            uow.people.list(status="bogus")
+        assert (err.value.code, err.value.field) == ("invalid_choice", "status")
+        with pytest.raises(ValidationError):
+            uow.people.list(minority="yes")

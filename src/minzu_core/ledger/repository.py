@@ -80,7 +80,7 @@ class PersonRepository(Repository[_Storage]):
         self,
         within: DivisionCode | str | None,
         as_of: date | None,
-        status: ResidenceStatus | None,
+        status: ResidenceStatus | str | None,
         minority: bool | None,
         ethnicity: str | None,
     ) -> PersonQuery | None:
@@ -99,7 +99,7 @@ class PersonRepository(Repository[_Storage]):
         *,
         within: DivisionCode | str | None = None,
         as_of: date | None = None,
-        status: ResidenceStatus | None = None,
+        status: ResidenceStatus | str | None = None,
         minority: bool | None = None,
         ethnicity: str | None = None,
         limit: int | None = None,
@@ -117,7 +117,7 @@ class PersonRepository(Repository[_Storage]):
         *,
         within: DivisionCode | str | None = None,
         as_of: date | None = None,
-        status: ResidenceStatus | None = None,
+        status: ResidenceStatus | str | None = None,
         minority: bool | None = None,
         ethnicity: str | None = None,
     ) -> int:

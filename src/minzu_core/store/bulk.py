@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
@@ -43,9 +43,13 @@ from minzu_core.errors import DuplicateError, StoreError
 from minzu_core.hierarchy.model import Unit
 from minzu_core.history import ChangeRecord
 from minzu_core.ledger.model import Person, PersonStatus
+from minzu_core.repository import CaseRecord
 from minzu_core.services.model import ServiceRequest, ServiceWindow
 from minzu_core.services.ports import RequestIndex
 from minzu_core.store.ports import StoreSession
+
+C = TypeVar("C", bound=CaseRecord)
+X = TypeVar("X")  # the index values stored with a case
 
 __all__ = ["BufferedSession", "BulkBatch", "BulkPort", "insert_records", "write_batch"]
 
@@ -141,8 +145,8 @@ class BufferedSession:
         self._id_numbers: dict[str, Person] = {}
         self._versions: dict[str, list[Unit]] = {}
         self._windows: dict[uuid.UUID, ServiceWindow] = {}
-        self._requests: dict[uuid.UUID, tuple[int, ServiceRequest]] = {}
-        self._disputes: dict[uuid.UUID, tuple[int, Dispute]] = {}
+        self._requests: _Cases[ServiceRequest, RequestIndex] = _Cases(self.batch.requests)
+        self._disputes: _Cases[Dispute, DisputeIndex] = _Cases(self.batch.disputes)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith(("update_", "insert_")) or name in ("commit", "rollback", "close"):
@@ -212,52 +216,58 @@ class BufferedSession:
     # stored with it); one stored before the block may not.
     def get_request(self, request_id: uuid.UUID) -> ServiceRequest | None:
         found = self._requests.get(request_id)
-        return found[1] if found is not None else self._inner.get_request(request_id)
+        return found if found is not None else self._inner.get_request(request_id)
 
     def insert_request(self, request: ServiceRequest, index: RequestIndex) -> None:
         if self.get_request(request.id) is not None:
             raise _duplicate("id", "服务事项标识重复", "a request with this id exists")
-        self._requests[request.id] = (len(self.batch.requests), request)
-        self.batch.requests.append((request, index))
+        self._requests.add(request, index)
 
     def update_request(
         self, request: ServiceRequest, index: RequestIndex, expected_version: int
     ) -> None:
-        position = _buffered(self._requests, request.id, expected_version, "update_request")
-        self._requests[request.id] = (position, request)
-        self.batch.requests[position] = (request, index)
+        self._requests.replace(request, index, expected_version, "update_request")
 
     def get_dispute(self, dispute_id: uuid.UUID) -> Dispute | None:
         found = self._disputes.get(dispute_id)
-        return found[1] if found is not None else self._inner.get_dispute(dispute_id)
+        return found if found is not None else self._inner.get_dispute(dispute_id)
 
     def insert_dispute(self, dispute: Dispute, index: DisputeIndex) -> None:
         if self.get_dispute(dispute.id) is not None:
             raise _duplicate("id", "纠纷标识重复", "a dispute with this id exists")
-        self._disputes[dispute.id] = (len(self.batch.disputes), dispute)
-        self.batch.disputes.append((dispute, index))
+        self._disputes.add(dispute, index)
 
     def update_dispute(self, dispute: Dispute, index: DisputeIndex, expected_version: int) -> None:
-        position = _buffered(self._disputes, dispute.id, expected_version, "update_dispute")
-        self._disputes[dispute.id] = (position, dispute)
-        self.batch.disputes[position] = (dispute, index)
+        self._disputes.replace(dispute, index, expected_version, "update_dispute")
 
     # -- history -------------------------------------------------------------------------------
     def append_history(self, record: ChangeRecord) -> None:
         self.batch.history.append(record)
 
 
-def _buffered(
-    cases: dict[uuid.UUID, tuple[int, Any]], case_id: uuid.UUID, expected: int, name: str
-) -> int:
-    """The batch position of a case added in this block, version-checked."""
-    found = cases.get(case_id)
-    if found is None:
-        _refused(name)()
-    assert found is not None
-    position, current = found
-    check_version(current.version, expected, name.removeprefix("update_"))
-    return position
+class _Cases(Generic[C, X]):
+    """The cases of one kind added in a block: their place in the batch, by id."""
+
+    def __init__(self, rows: list[tuple[C, X]]) -> None:
+        self.rows: list[tuple[C, X]] = rows
+        self.position: dict[uuid.UUID, int] = {}
+
+    def get(self, case_id: uuid.UUID) -> C | None:
+        at = self.position.get(case_id)
+        return None if at is None else self.rows[at][0]
+
+    def add(self, case: C, index: X) -> None:
+        self.position[case.id] = len(self.rows)
+        self.rows.append((case, index))
+
+    def replace(self, case: C, index: X, expected: int, name: str) -> None:
+        """A changed case added in this block (version-checked); one stored before is refused."""
+        at = self.position.get(case.id)
+        if at is None:
+            _refused(name)()
+            return
+        check_version(self.rows[at][0].version, expected, name.removeprefix("update_"))
+        self.rows[at] = (case, index)
 
 
 def _duplicate(field: str, zh: str, en: str) -> DuplicateError:
