@@ -222,6 +222,7 @@ def _request(
     mapped_on: str | None,
     suppress_below: int | None,
     compare: bool,
+    split: str = "first",
 ) -> Any:
     from minzu_core.indicators import IndicatorRequest
 
@@ -232,6 +233,7 @@ def _request(
         indicators=tuple(indicator or ()),
         mode=mode,
         mapped_on=mapped_on,
+        split=split,
         suppress_below=suppress_below,
         comparisons=compare,
     )
@@ -253,6 +255,12 @@ ModeOption = Annotated[
 ]
 MappedOnOption = Annotated[
     str | None, typer.Option("--mapped-on", help="Date of the units of --mode mapped.")
+]
+SplitOption = Annotated[
+    str,
+    typer.Option(
+        "--split", help="--mode mapped: a split unit's facts go to its first successor, or keep."
+    ),
 ]
 SuppressOption = Annotated[
     int | None, typer.Option("--suppress-below", help="Hide counts below this.", min=1)
@@ -279,6 +287,7 @@ def indicators(
     output: Annotated[Path | None, typer.Option("--output", help="Write to this file.")] = None,
     mode: ModeOption = "as_recorded",
     mapped_on: MappedOnOption = None,
+    split: SplitOption = "first",
     suppress_below: SuppressOption = None,
     compare: CompareOption = False,
 ) -> None:
@@ -304,7 +313,7 @@ def indicators(
             code="output_required",
             field="output",
         )
-    request = _request(period, unit, by, indicator, mode, mapped_on, suppress_below, compare)
+    request = _request(period, unit, by, indicator, mode, mapped_on, suppress_below, compare, split)
     with open_store(store) as opened, opened.unit_of_work(Actor.system("minzu-cli")) as uow:
         table = compute(uow, request)
     if output_format == "xlsx":
@@ -347,6 +356,7 @@ def report(
     by: ByOption = "township",
     mode: ModeOption = "as_recorded",
     mapped_on: MappedOnOption = None,
+    split: SplitOption = "first",
     suppress_below: SuppressOption = None,
     charts: Annotated[bool, typer.Option("--charts/--no-charts", help="Draw charts.")] = True,
 ) -> None:
@@ -356,7 +366,7 @@ def report(
     from minzu_core.privacy.actor import Actor
     from minzu_core.store.factory import open_store
 
-    request = _request(period, unit, by, None, mode, mapped_on, suppress_below, False)
+    request = _request(period, unit, by, None, mode, mapped_on, suppress_below, False, split)
     with open_store(store) as opened, opened.unit_of_work(Actor.system("minzu-cli")) as uow:
         table = compute(uow, request)
     written = write_report(table, output, charts=charts)

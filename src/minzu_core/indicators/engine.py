@@ -18,8 +18,11 @@ the same rows as one grouped statement, with a conditional aggregate each).
   ``mapped`` sends codes changed by recorded unit changes (recoded, merged, split, abolished —
   see :meth:`~minzu_core.hierarchy.Hierarchy.successors`) to the unit carrying them on at
   ``mapped_on`` (default: the period's end), so a series over years can follow today's units.
-  A split goes to its first successor in code order; an abolished unit without successors
-  keeps its code. Codes below a changed unit follow it when they have no change of their own.
+  A split goes to its first successor in code order, or stays under its own code with
+  ``split="keep"``; an abolished unit without successors keeps its code (its facts show in its
+  own row); mapping runs forward only. The result's notes name every split and every unmapped
+  code, and the mapping date. Codes below a changed unit follow it when they have no change of
+  their own.
 * **Facts at a unit above the breakdown level.** With a breakdown by township, a fact recorded
   at a county itself (e.g. an activity the county organised) is listed as that county's own
   row, labelled 本级 (own level), so the breakdown still adds up to the total. Facts recorded at
@@ -38,6 +41,7 @@ from typing import Any, Final, Protocol
 
 import attrs
 
+import minzu_core.fields as fields
 from minzu_core.clock import Clock
 from minzu_core.codes.divisions import DivisionCode, Level, level_of_code
 from minzu_core.errors import MinzuError, NotFoundError, PermissionDeniedError, StoreError
@@ -65,7 +69,7 @@ from minzu_core.indicators.results import (
 from minzu_core.labels import LabelledEnum
 from minzu_core.privacy.actor import Actor
 
-__all__ = ["HierarchyMode", "IndicatorRequest", "compute"]
+__all__ = ["HierarchyMode", "IndicatorRequest", "SplitRule", "compute"]
 
 OWN_LEVEL_ZH: Final = "本级"
 OWN_LEVEL_EN: Final = "own level"
@@ -76,6 +80,13 @@ class HierarchyMode(LabelledEnum):
 
     AS_RECORDED = "as_recorded", "按记录时区划", "units as recorded"
     MAPPED = "mapped", "按指定日期区划", "mapped to the units valid on a date"
+
+
+class SplitRule(LabelledEnum):
+    """Where the ``mapped`` mode sends the facts of a unit that was split (拆分单位的归属)."""
+
+    FIRST = "first", "归入第一个承继单位", "to the first successor in code order"
+    KEEP = "keep", "保留在原单位", "kept under the split unit's own code"
 
 
 def _period(value: Any) -> Period:
@@ -126,12 +137,43 @@ def _mode(value: Any) -> HierarchyMode:
     return result
 
 
+def _split(value: Any) -> SplitRule:
+    result: SplitRule = SplitRule.parse(value, field="split")
+    return result
+
+
 def _indicators(values: Iterable[Any] | None) -> tuple[str | Indicator, ...]:
     if values is None:
         return ()
     if isinstance(values, str | Indicator):
         values = (values,)
-    return tuple(v if isinstance(v, Indicator) else str(v) for v in values)
+    items = fields.as_items(values, "indicators")
+    for index, item in enumerate(items):
+        if not isinstance(item, str | Indicator):
+            raise invalid(
+                "invalid_type",
+                f"indicators[{index}] 须为指标编号或指标",
+                f"indicators[{index}] must be an indicator id or an Indicator",
+                f"indicators[{index}]",
+            )
+    return items
+
+
+def _extra(values: Any) -> tuple[Indicator, ...]:
+    items = fields.as_items(values, "extra")
+    for index, item in enumerate(items):
+        if not isinstance(item, Indicator):
+            raise invalid(
+                "invalid_type",
+                f"extra[{index}] 须为指标",
+                f"extra[{index}] must be an Indicator",
+                f"extra[{index}]",
+            )
+    return items
+
+
+def _comparisons(value: Any) -> bool:
+    return fields.as_flag(value, "comparisons")
 
 
 def _mapped_on(value: Any) -> date | None:
@@ -171,6 +213,11 @@ class IndicatorRequest:
             objects; empty: the whole catalog.
         mode: ``as_recorded`` or ``mapped`` (see the module docstring).
         mapped_on: the hierarchy date of the ``mapped`` mode (default: the period's end).
+        split: where the ``mapped`` mode sends a split unit's facts: ``first`` (its first
+            successor in code order, the default) or ``keep`` (its own code, listed with the
+            facts recorded there); the result's notes list every split, every abolished unit
+            without a successor (its facts stay under its code) and say that mapping runs
+            forward only (a change after ``mapped_on`` is not applied).
         suppress_below: disclosure control: hide counts below this (see
             :func:`~minzu_core.indicators.suppress`).
         comparisons: also compute the previous period and the same period last year and fill
@@ -184,9 +231,10 @@ class IndicatorRequest:
     indicators: tuple[str | Indicator, ...] = attrs.field(default=(), converter=_indicators)
     mode: HierarchyMode = attrs.field(default=HierarchyMode.AS_RECORDED, converter=_mode)
     mapped_on: date | None = attrs.field(default=None, converter=_mapped_on)
+    split: SplitRule = attrs.field(default=SplitRule.FIRST, converter=_split)
     suppress_below: int | None = attrs.field(default=None, converter=_threshold)
-    comparisons: bool = False
-    extra: tuple[Indicator, ...] = attrs.field(default=(), converter=tuple)
+    comparisons: bool = attrs.field(default=False, converter=_comparisons)
+    extra: tuple[Indicator, ...] = attrs.field(default=(), converter=_extra)
 
     @property
     def hierarchy_date(self) -> date:
@@ -219,20 +267,45 @@ class _Context:
         object.__setattr__(self, "by_len", scope_len if by is None else by.digits)
 
 
-def _remap(hierarchy: Hierarchy, on: date, scope: str) -> tuple[tuple[str, str], ...]:
-    """``(prefix, target)`` for each code that recorded changes carry on elsewhere by ``on``."""
+def _remap(
+    hierarchy: Hierarchy, on: date, scope: str, split: SplitRule
+) -> tuple[tuple[tuple[str, str], ...], list[str]]:
+    """``(prefix, target)`` for each code that recorded changes carry on elsewhere by ``on``,
+    and the notes that make the mapping's rules visible in the result."""
     entries = []
+    splits, unmapped = [], []
     codes = {change.code.value for change in hierarchy.changes if change.effective <= on}
-    for value in codes:
+    for value in sorted(codes):
         code = DivisionCode(value)
         successors = hierarchy.successors(code, on)
-        if not successors or successors[0] == code:
+        in_scope = code.short.startswith(scope) or any(
+            s.value.startswith(scope) for s in successors
+        )
+        if not in_scope or successors[:1] == (code,):
             continue
-        target = successors[0].value
-        if code.short.startswith(scope) or target.startswith(scope):
-            entries.append((code.short, target))
+        if not successors:
+            unmapped.append(code.short)
+            continue
+        if len(successors) > 1:
+            splits.append(f"{code.short} → {', '.join(s.short for s in successors)}")
+            if split is SplitRule.KEEP:
+                continue
+        entries.append((code.short, successors[0].value))
     entries.sort(key=lambda entry: (-len(entry[0]), entry[0]))
-    return tuple(entries)
+    notes = [
+        f"只按 {on.isoformat()} 及以前的区划变更向后映射 / mapped forward with the unit changes "
+        f"effective on or before {on.isoformat()} only"
+    ]
+    if splits:
+        notes.append(
+            f"拆分单位{split.label_zh} / split units {split.label_en}: {'; '.join(splits)}"
+        )
+    if unmapped:
+        notes.append(
+            "撤销且无承继单位, 事实保留在原代码 / abolished without a successor, facts kept "
+            f"under their own code: {', '.join(unmapped)}"
+        )
+    return tuple(entries), notes
 
 
 def _query(
@@ -558,9 +631,12 @@ def _compute_one(uow: IndicatorContext, request: IndicatorRequest) -> ResultTabl
         check_supported(indicator, supported)
     scope = _scope_unit(uow, request)
     remap: tuple[tuple[str, str], ...] = ()
+    mapping_notes: list[str] = []
     if request.mode is HierarchyMode.MAPPED:
         changes = Hierarchy((), uow.units.changes())
-        remap = _remap(changes, request.hierarchy_date, scope.code.short)
+        remap, mapping_notes = _remap(
+            changes, request.hierarchy_date, scope.code.short, request.split
+        )
     listed, above = _listed(uow, session, scope, request.by, request.hierarchy_date)
     ctx = _Context(request, indicators, scope, listed, remap, above)
     queries = plan(ctx)
@@ -575,6 +651,7 @@ def _compute_one(uow: IndicatorContext, request: IndicatorRequest) -> ResultTabl
     level = request.by
     notes = [
         f"口径 {request.mode.label_zh} / {request.mode.label_en}",
+        *mapping_notes,
     ]
     return ResultTable._trusted_columns(
         columns,
