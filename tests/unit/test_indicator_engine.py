@@ -611,3 +611,26 @@ def test_one_statement_per_table_adds_up_like_the_memory_store(tmp_path: Path) -
         store.close()
     half = len(tables) // 2
     assert tables[:half] == tables[half:]
+
+
+def _safety_education(value: Any) -> Indicator:
+    measure = Measure.flow("activity", "start", Filter("type", "eq", value))
+    return Indicator("safety", "安全教育活动", "safety education activities", measure)
+
+
+@pytest.mark.parametrize("spelling", ["safety_education", "安全宣传教育", " Safety Education "])
+def test_an_activity_type_filter_takes_the_vocabulary_spellings(
+    store: Store, spelling: str
+) -> None:
+    rows = _rows(store, period="2019", **TOWNSHIPS, indicators=[_safety_education(spelling)])
+    assert rows[("safety", "360103001000", None)].value == 1
+    assert rows[("safety", "360103101000", None)].value == 1
+    assert rows[("safety", "360103000000", None)].value == 2
+
+
+def test_an_unknown_activity_type_in_a_filter_is_a_typed_error(store: Store) -> None:
+    with store.unit_of_work(ADMIN) as uow, pytest.raises(ValidationError) as err:
+        compute(uow, period="2019", **TOWNSHIPS, indicators=[_safety_education("安全教育")])
+    assert err.value.code == "invalid_filter_value"
+    assert err.value.field == "safety.numerator.filters[0].value"
+    assert "safety_education" in err.value.details["allowed"]

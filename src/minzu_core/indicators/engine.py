@@ -33,7 +33,7 @@ the same rows as one grouped statement, with a conditional aggregate each).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from itertools import repeat
 from operator import itemgetter
@@ -42,6 +42,7 @@ from typing import Any, Final, Protocol
 import attrs
 
 import minzu_core.fields as fields
+from minzu_core.activities.model import DEFAULT_ACTIVITY_TYPES, ActivityType
 from minzu_core.clock import Clock
 from minzu_core.codes.divisions import DivisionCode, Level, level_of_code
 from minzu_core.errors import MinzuError, NotFoundError, PermissionDeniedError, StoreError
@@ -67,6 +68,7 @@ from minzu_core.indicators.results import (
     with_comparisons,
 )
 from minzu_core.labels import LabelledEnum
+from minzu_core.organisation.ports import OrganisationPort, OrgQuery
 from minzu_core.privacy.actor import Actor
 
 __all__ = ["HierarchyMode", "IndicatorRequest", "SplitRule", "compute"]
@@ -623,8 +625,74 @@ def _scope_unit(uow: IndicatorContext, request: IndicatorRequest) -> Unit:
     return unit
 
 
+_ACTIVITY_TYPE_FIELDS: Final = {("activity", "type")}
+
+
+def _activity_types(uow: IndicatorContext) -> dict[str, str]:
+    """Every spelling of the store's activity types (code, Chinese label, English label in any
+    case) → its code; the vocabulary lives in the store, so it is read per call."""
+    session = uow.session
+    stored = (
+        session.org_query(ActivityType, OrgQuery()) if isinstance(session, OrganisationPort) else []
+    )
+    spellings: dict[str, str] = {}
+    for kind in (*DEFAULT_ACTIVITY_TYPES, *stored):
+        for text in (kind.code, kind.label_zh, kind.label_en.casefold()):
+            spellings.setdefault(text, kind.code)
+    return spellings
+
+
+def _typed_filters(
+    indicators: Sequence[Indicator], spellings: Callable[[], dict[str, str]]
+) -> list[Indicator]:
+    """``indicators`` with activity-type filter values read by the type vocabulary (code or
+    either label); an unknown type is ``ValidationError(code="invalid_filter_value")``."""
+    known: dict[str, str] | None = None
+    result = []
+    for indicator in indicators:
+        measures = {}
+        for role in ("numerator", "denominator"):
+            measure: Measure | None = getattr(indicator, role)
+            if measure is None or not any(
+                (measure.entity, f.field) in _ACTIVITY_TYPE_FIELDS for f in measure.filters
+            ):
+                continue
+            if known is None:
+                known = spellings()
+            filters = []
+            for index, f in enumerate(measure.filters):
+                if (measure.entity, f.field) in _ACTIVITY_TYPE_FIELDS and f.value is not None:
+                    where = f"{indicator.id}.{role}.filters[{index}].value"
+                    filters.append(attrs.evolve(f, value=_type_code(f.value, known, where)))
+                else:
+                    filters.append(f)
+            measures[role] = attrs.evolve(measure, filters=tuple(filters))
+        result.append(attrs.evolve(indicator, **measures) if measures else indicator)
+    return result
+
+
+def _type_code(value: Any, known: Mapping[str, str], field: str) -> Any:
+    if isinstance(value, tuple | list | frozenset | set):
+        return type(value)(_type_code(v, known, field) for v in value)
+    text = value.strip() if isinstance(value, str) else value
+    code = known.get(text) if isinstance(text, str) else None
+    if code is None and isinstance(text, str):
+        code = known.get(text.casefold())
+    if code is None:
+        allowed = sorted(set(known.values()))
+        raise invalid(
+            "invalid_filter_value",
+            f"未知的活动类型 {value!r}, 可选: {', '.join(allowed)}",
+            f"unknown activity type {value!r}; allowed: {', '.join(allowed)}",
+            field,
+            allowed=allowed,
+        )
+    return code
+
+
 def _compute_one(uow: IndicatorContext, request: IndicatorRequest) -> ResultTable:
     indicators = resolve_indicators(request.indicators, request.extra)
+    indicators = tuple(_typed_filters(indicators, lambda: _activity_types(uow)))
     session = _session(uow)
     supported = session.indicator_entities()
     for indicator in indicators:
