@@ -24,6 +24,7 @@ from minzu_core.codes import DivisionCode, Level
 from minzu_core.disputes import Dispute, DisputeCategory, Party
 from minzu_core.errors import (
     ConcurrencyError,
+    ConfigurationError,
     DuplicateError,
     MinzuError,
     NotFoundError,
@@ -64,6 +65,7 @@ __all__ = [
     "Body",
     "BodyKind",
     "ConcurrencyError",
+    "ConfigurationError",
     "Dispute",
     "DisputeCategory",
     "DivisionCode",
