@@ -27,13 +27,16 @@ Run ``python benchmarks/baselines.py province.db 2019-01-01 2019-12-31`` to time
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import sys
 import time
+import warnings
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
 from typing import TYPE_CHECKING, Any, TypeAlias
+from urllib.parse import unquote, urlsplit
 
 from minzu_core.clock import CST
 
@@ -105,6 +108,101 @@ def period_bounds(start: date, end: date) -> dict[str, str]:
     }
 
 
+# -- the databases --------------------------------------------------------------------------------
+_PARAM = re.compile(r":(start|end|t0|t1)\b")
+
+
+class Database:
+    """A plain DB-API connection (no SQLAlchemy) to the store the baselines read, and how its
+    statements are written: a SQLite file (:mod:`sqlite3`), or a PostgreSQL (psycopg 3) or
+    MariaDB/MySQL (PyMySQL) store given by its SQLAlchemy URL (``postgresql+psycopg://…``,
+    ``mysql+pymysql://…``) and, on PostgreSQL, its ``schema``.
+
+    The statements are the same on every dialect but for two spellings: the parameters
+    (``:name`` for :mod:`sqlite3`, ``%(name)s`` for the servers' drivers) and a true flag
+    (``1`` where booleans are integers, ``TRUE`` on PostgreSQL). The parameters are bound as
+    the store keeps the values: text on SQLite, dates and naive UTC datetimes on the servers.
+    """
+
+    def __init__(self, target: str, *, schema: str | None = None) -> None:
+        self.dialect = _dialect(target)
+        self.conn: Any
+        if self.dialect == "sqlite":
+            self.conn = sqlite3.connect(target.partition(":///")[2] if "://" in target else target)
+            return
+        url = urlsplit(target)
+        login: dict[str, Any] = {
+            "host": url.hostname,
+            "user": unquote(url.username or ""),
+            "password": unquote(url.password or ""),
+        }
+        name = url.path.lstrip("/")
+        if self.dialect == "postgresql":
+            import psycopg
+
+            self.conn = psycopg.connect(**login, port=url.port or 5432, dbname=name)
+            if schema:
+                self.conn.execute(f'SET search_path TO "{schema}"')
+        else:
+            import pymysql
+
+            self.conn = pymysql.connect(
+                **login, port=url.port or 3306, database=name, charset="utf8mb4"
+            )
+
+    def statement(self, sql: str, prefix: str) -> str:
+        """``sql`` (with ``{p}`` and ``{true}`` placeholders) as this database runs it."""
+        text = sql.format(p=prefix, true="TRUE" if self.dialect == "postgresql" else "1")
+        return text if self.dialect == "sqlite" else _PARAM.sub(r"%(\1)s", text)
+
+    def bounds(self, start: date, end: date) -> dict[str, Any]:
+        """The bound parameters of the period (:func:`period_bounds`, typed for the server)."""
+        text = period_bounds(start, end)
+        if self.dialect == "sqlite":
+            return dict(text)
+        return {
+            "start": start,
+            "end": end,
+            "t0": datetime.fromisoformat(text["t0"]),
+            "t1": datetime.fromisoformat(text["t1"]),
+        }
+
+    def rows(self, sql: str, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """All the rows of ``sql``."""
+        cursor = self.conn.cursor()
+        try:
+            cursor.execute(sql, params)
+            return [tuple(row) for row in cursor.fetchall()]
+        finally:
+            cursor.close()
+
+    def run(self, sql: str) -> None:
+        """Run ``sql`` and commit (a statement without parameters)."""
+        cursor = self.conn.cursor()
+        try:
+            cursor.execute(sql)
+            if cursor.description:  # MariaDB's ANALYZE TABLE answers with rows
+                cursor.fetchall()
+        finally:
+            cursor.close()
+        self.conn.commit()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+
+def _dialect(target: str) -> str:
+    if "://" not in target:
+        return "sqlite"
+    scheme = target.partition("://")[0].split("+")[0].lower()
+    if scheme in ("sqlite", "postgresql"):
+        return scheme
+    if scheme in ("mysql", "mariadb"):
+        return "mysql"
+    raise ValueError(f"no baseline for the store {scheme!r}")
+
+
 # -- hand-written SQL -----------------------------------------------------------------------------
 _PRESENT = "r.arrival <= :end AND (r.departure IS NULL OR r.departure > :end)"
 _PERSONS = "FROM {p}residences r JOIN {p}persons p ON p.id = r.person_id WHERE p.status = 'active'"
@@ -164,7 +262,7 @@ SQL: Mapping[str, tuple[str, str | None]] = {
         _REQ + "accepted_at >= :t0 AND accepted_at < :t1" + _G,
     ),
     "service_on_time_rate": (
-        _REQ + "resolved_at >= :t0 AND resolved_at < :t1 AND resolved_on_time = 1" + _G,
+        _REQ + "resolved_at >= :t0 AND resolved_at < :t1 AND resolved_on_time = {true}" + _G,
         _REQ + "resolved_at >= :t0 AND resolved_at < :t1" + _G,
     ),
     "service_satisfaction_rate": (
@@ -179,14 +277,15 @@ SQL: Mapping[str, tuple[str, str | None]] = {
         " AND outcome IN ('agreement', 'terminated')" + _G,
     ),
     "dispute_within_target_rate": (
-        _DIS + "concluded_at >= :t0 AND concluded_at < :t1 AND concluded_within_target = 1" + _G,
+        _DIS
+        + "concluded_at >= :t0 AND concluded_at < :t1 AND concluded_within_target = {true}"
+        + _G,
         _DIS + "concluded_at >= :t0 AND concluded_at < :t1"
         " AND concluded_within_target IS NOT NULL" + _G,
     ),
     "ethnic_factor_incidents": (
-        _DIS
-        + "registered_at >= :t0 AND registered_at < :t1 AND ethnic_factor = 1 AND mass = 1"
-        + _G,
+        _DIS + "registered_at >= :t0 AND registered_at < :t1"
+        " AND ethnic_factor = {true} AND mass = {true}" + _G,
         None,
     ),
 }
@@ -201,15 +300,18 @@ def _combine(
     return {k: (float(numerator.get(k, 0)), float(denominator.get(k, 0))) for k in keys}
 
 
-def sql_baseline(path: str, start: date, end: date, *, prefix: str = "minzu_") -> Figures:
-    """The figures by township from hand-written SQL (one statement per measure) on the SQLite
-    store at ``path`` for the period ``start``..``end`` (inclusive)."""
-    params = period_bounds(start, end)
-    conn = sqlite3.connect(path)
+def sql_baseline(
+    path: str, start: date, end: date, *, prefix: str = "minzu_", schema: str | None = None
+) -> Figures:
+    """The figures by township from hand-written SQL (one statement per measure) on the store
+    at ``path`` (a SQLite file, or a server URL with ``schema``: :class:`Database`) for the
+    period ``start``..``end`` (inclusive)."""
+    db = Database(path, schema=schema)
+    params = db.bounds(start, end)
     try:
 
         def run(sql: str) -> dict[str, float]:
-            return {k: v for k, v in conn.execute(sql.format(p=prefix), params)}
+            return {k: v for k, v in db.rows(db.statement(sql, prefix), params)}
 
         result: Figures = {}
         for indicator in INDICATORS:
@@ -217,7 +319,7 @@ def sql_baseline(path: str, start: date, end: date, *, prefix: str = "minzu_") -
             result[indicator] = _combine(run(num_sql), None if den_sql is None else run(den_sql))
         return result
     finally:
-        conn.close()
+        db.close()
 
 
 _PER_TABLE: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
@@ -242,7 +344,7 @@ _PER_TABLE: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         (
             ("accepted", "accepted_at >= :t0 AND accepted_at < :t1"),
             ("resolved", "resolved_at >= :t0 AND resolved_at < :t1"),
-            ("on_time", "resolved_at >= :t0 AND resolved_at < :t1 AND resolved_on_time = 1"),
+            ("on_time", "resolved_at >= :t0 AND resolved_at < :t1 AND resolved_on_time = {true}"),
             (
                 "satisfied",
                 "followed_up_at >= :t0 AND followed_up_at < :t1"
@@ -269,7 +371,7 @@ _PER_TABLE: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ),
             (
                 "within",
-                "concluded_at >= :t0 AND concluded_at < :t1 AND concluded_within_target = 1",
+                "concluded_at >= :t0 AND concluded_at < :t1 AND concluded_within_target = {true}",
             ),
             (
                 "judged",
@@ -278,7 +380,8 @@ _PER_TABLE: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
             ),
             (
                 "incidents",
-                "registered_at >= :t0 AND registered_at < :t1 AND ethnic_factor = 1 AND mass = 1",
+                "registered_at >= :t0 AND registered_at < :t1"
+                " AND ethnic_factor = {true} AND mass = {true}",
             ),
         ),
     ),
@@ -312,23 +415,33 @@ _COLUMNS: Mapping[str, tuple[str, str | None]] = {
 }
 
 
-def sql_table_baseline(path: str, start: date, end: date, *, prefix: str = "minzu_") -> Figures:
+def table_statements() -> list[str]:
+    """The four statements of :func:`sql_table_baseline`, with ``{p}`` and ``{true}`` left for
+    :meth:`Database.statement`."""
+    statements = []
+    for (body, measures), unit in zip(_PER_TABLE, _UNIT_COLUMN, strict=True):
+        sums = ", ".join(f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END)" for _, cond in measures)
+        statements.append(f"SELECT {unit}, {sums} {body}")
+    return statements
+
+
+def sql_table_baseline(
+    path: str, start: date, end: date, *, prefix: str = "minzu_", schema: str | None = None
+) -> Figures:
     """The same figures from hand-written SQL written the fast way: **one statement per table**
     with a conditional count per measure (``sum(CASE WHEN … THEN 1 ELSE 0 END)``), four
     statements in all. This is the baseline the engine is held to."""
-    params = period_bounds(start, end)
-    conn = sqlite3.connect(path)
+    db = Database(path, schema=schema)
+    params = db.bounds(start, end)
     columns: dict[str, dict[str, float]] = {}
     try:
-        for (body, measures), unit in zip(_PER_TABLE, _UNIT_COLUMN, strict=True):
-            sums = ", ".join(f"sum(CASE WHEN {cond} THEN 1 ELSE 0 END)" for _, cond in measures)
-            sql = f"SELECT {unit}, {sums} {body}".format(p=prefix)
-            for row in conn.execute(sql, params):
+        for (_, measures), sql in zip(_PER_TABLE, table_statements(), strict=True):
+            for row in db.rows(db.statement(sql, prefix), params):
                 for (name, _), value in zip(measures, row[1:], strict=True):
                     if value:
                         columns.setdefault(name, {})[row[0]] = float(value)
     finally:
-        conn.close()
+        db.close()
     result: Figures = {}
     for indicator in INDICATORS:
         num, den = _COLUMNS[indicator]
@@ -344,53 +457,78 @@ def _counts(frame: pd.DataFrame, mask: Any, unit: str) -> dict[str, float]:
     return {str(k): float(v) for k, v in selected.str[:9].value_counts().items()}
 
 
-def _read(conn: sqlite3.Connection, sql: str, timestamps: tuple[str, ...] = ()) -> pd.DataFrame:
+def _read(
+    db: Database, sql: str, timestamps: tuple[str, ...] = (), dates: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """``read_sql`` of ``sql`` on the plain connection; ``timestamps`` parsed, and on a server
+    (whose driver returns :class:`~datetime.date` objects) ``dates`` too (SQLite's ISO text
+    compares as the dates do)."""
     import pandas as pd
 
-    frame = pd.read_sql(sql, conn)
+    with warnings.catch_warnings():  # pandas supports other DB-API connections, with a warning
+        warnings.simplefilter("ignore", UserWarning)
+        frame = pd.read_sql(sql, db.conn)
     for column in timestamps:
         frame[column] = pd.to_datetime(frame[column], format="ISO8601")
+    if db.dialect != "sqlite":
+        for column in dates:
+            frame[column] = pd.to_datetime(frame[column])
     return frame
 
 
-def pandas_baseline(path: str, start: date, end: date, *, prefix: str = "minzu_") -> Figures:
+def pandas_baseline(
+    path: str, start: date, end: date, *, prefix: str = "minzu_", schema: str | None = None
+) -> Figures:
     """The same figures as :func:`sql_baseline`, computed by loading the needed columns of each
-    table into pandas (``read_sql``) and filtering and grouping there."""
+    table into pandas (``read_sql`` on the plain connection of :class:`Database`) and filtering
+    and grouping there."""
     import pandas as pd
 
     if end < start:
         raise ValueError("the period ends before it starts")
     p = prefix
-    start_s, end_s = start.isoformat(), end.isoformat()
+    db = Database(path, schema=schema)
+    start_s: Any = start.isoformat()
+    end_s: Any = end.isoformat()
+    if db.dialect != "sqlite":
+        start_s, end_s = pd.Timestamp(start), pd.Timestamp(end)
     t0 = pd.Timestamp(period_bounds(start, end)["t0"])
     t1 = pd.Timestamp(period_bounds(start, end)["t1"])
-    conn = sqlite3.connect(path)
     try:
         people = _read(
-            conn,
+            db,
             f"SELECT r.unit_code, r.status AS r_status, r.arrival, r.departure, r.address,"
             f" r.origin, p.status, p.name, p.ethnicity, p.id_number, p.birth_date, p.gender,"
             f" p.phone FROM {p}residences r JOIN {p}persons p ON p.id = r.person_id",
+            dates=("arrival", "departure"),
         )
-        units = _read(conn, f"SELECT code, level, valid_from, valid_to FROM {p}units")
-        windows = _read(conn, f"SELECT unit_code, opened, closed FROM {p}service_windows")
+        units = _read(
+            db,
+            f"SELECT code, level, valid_from, valid_to FROM {p}units",
+            dates=("valid_from", "valid_to"),
+        )
+        windows = _read(
+            db,
+            f"SELECT unit_code, opened, closed FROM {p}service_windows",
+            dates=("opened", "closed"),
+        )
         requests = _read(
-            conn,
+            db,
             f"SELECT unit_code, accepted_at, resolved_at, resolved_on_time, followed_up_at,"
             f" satisfaction FROM {p}service_requests",
             ("accepted_at", "resolved_at", "followed_up_at"),
         )
         disputes = _read(
-            conn,
+            db,
             f"SELECT origin_unit, registered_at, concluded_at, outcome, concluded_within_target,"
             f" ethnic_factor, mass FROM {p}disputes",
             ("registered_at", "concluded_at"),
         )
     finally:
-        conn.close()
+        db.close()
 
     result: Figures = {}
-    # Dates are ISO text: comparing the text compares the dates.
+    # Dates are ISO text on SQLite (comparing the text compares the dates), timestamps on a server.
     active = people["status"] == "active"
     present = (people["arrival"] <= end_s) & (
         people["departure"].isna() | (people["departure"] > end_s)

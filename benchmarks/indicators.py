@@ -1,12 +1,17 @@
-"""The indicator benchmark (DESIGN §8): the catalog by township on a province-sized SQLite store.
+"""The indicator benchmark (DESIGN §8): the catalog by township on a province-sized store.
 
-    .venv/bin/python benchmarks/indicators.py [--db PATH] [--repeat 3] [--json]
+    .venv/bin/python benchmarks/indicators.py [--db PATH | --store URL] [--repeat 3] [--json]
         [--persons 1000000 --requests 1000000 --disputes 200000 --seed 2019]
 
 Generates the province with :func:`minzu_core.demo.province.generate_province` if the file
 does not exist (without ``--db``: ``/tmp/minzu-province-<persons>-<requests>-<disputes>-<seed>.db``;
-20,000 persons take a few seconds, 1,000,000 a few minutes and about 2.5 GB), then times, on the
-same file and in one process:
+20,000 persons take a few seconds, 1,000,000 a few minutes and about 2.5 GB). With ``--store``
+(``postgresql+psycopg://user@host/db`` or ``mysql+pymysql://user@host/db``) the province goes
+to the server instead, through the store's bulk-write port (``COPY`` on PostgreSQL, multi-row
+``INSERT`` on MariaDB/MySQL): into the PostgreSQL schema, or the MariaDB/MySQL database on the
+same server, named ``minzu_bench_<persons>_<requests>_<disputes>_<seed>``, loaded on the first
+run and reused by later ones (a place holding other sizes, from an interrupted load, is dropped
+and loaded again). Then it times, on the same store and in one process:
 
 * **engine** — ``compute(uow, period="2019", unit="360000", by="township")`` over the 14
   indicators the baselines compute, the figures read from the table's columns
@@ -16,6 +21,9 @@ same file and in one process:
   measure (:func:`baselines.sql_table_baseline`): the baseline the engine is held to;
 * **sql/measure** — hand-written SQL, one statement per measure (:func:`baselines.sql_baseline`);
 * **pandas** — ``read_sql`` of the needed columns, then filtering and ``groupby`` in pandas.
+
+The baselines run the same statements on every database, through the plain driver
+(:mod:`sqlite3`, psycopg, PyMySQL: :class:`baselines.Database`), not SQLAlchemy.
 
 One warm-up round, then ``--repeat`` rounds (at least 3); each round runs every contender once,
 in turn, so that a slow spell of a shared machine hits them all. The best time counts; the
@@ -120,18 +128,101 @@ def rounds(
     return times, results
 
 
-def _count(path: str, table: str) -> int:
-    conn = sqlite3.connect(path)
+def _count(db: baselines.Database, table: str) -> int:
+    return int(db.rows(f"SELECT count(*) FROM minzu_{table}", {})[0][0])
+
+
+def _sizes(target: str, schema: str | None) -> dict[str, int] | None:
+    """The persons, requests and disputes the store holds (``None``: it has no tables yet)."""
+    db = baselines.Database(target, schema=schema)
     try:
-        return int(conn.execute(f"SELECT count(*) FROM minzu_{table}").fetchone()[0])
+        return {name: _count(db, name) for name in ("persons", "service_requests", "disputes")}
+    except Exception:  # no tables yet (each driver raises its own error class)
+        return None
     finally:
-        conn.close()
+        db.close()
+
+
+#: The tables the benchmark reads.
+_READ = ("units", "persons", "residences", "service_windows", "service_requests", "disputes")
+
+
+def _analyze(target: str, schema: str | None) -> None:
+    """Fresh planner statistics on the server's tables: a bulk load leaves none until
+    autovacuum gets to them, and the plans then assume nearly empty tables."""
+    db = baselines.Database(target, schema=schema)
+    try:
+        tables = ", ".join(f"minzu_{name}" for name in _READ)
+        db.run(f"ANALYZE {tables}" if db.dialect == "postgresql" else f"ANALYZE TABLE {tables}")
+    finally:
+        db.close()
+
+
+def _server_version(target: str, schema: str | None) -> str:
+    db = baselines.Database(target, schema=schema)
+    try:
+        version = str(db.rows("SELECT version()", {})[0][0])
+    finally:
+        db.close()
+    return version.split(" on ")[0] if db.dialect == "postgresql" else f"MariaDB/MySQL {version}"
+
+
+def _place(url: str, name: str, *, fresh: bool) -> tuple[str, dict[str, Any]]:
+    """The store URL and options of the place ``name`` on the server of ``url`` (a PostgreSQL
+    schema in its database, or a MariaDB/MySQL database), created if missing (``fresh``: dropped
+    and created again)."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    postgres = admin.dialect.name == "postgresql"
+    if postgres:
+        drop, create = (
+            f'DROP SCHEMA IF EXISTS "{name}" CASCADE',
+            f'CREATE SCHEMA IF NOT EXISTS "{name}"',
+        )
+    else:
+        drop = f"DROP DATABASE IF EXISTS `{name}`"
+        create = f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4"
+    try:
+        with admin.connect() as conn:
+            for statement in (drop, create) if fresh else (create,):
+                conn.execute(sa.text(statement))
+    finally:
+        admin.dispose()
+    if postgres:
+        return url, {"schema": name}
+    return sa.make_url(url).set(database=name).render_as_string(False), {}
+
+
+def _generate(
+    target: str, args: argparse.Namespace, say: Callable[[str], None], **options: Any
+) -> None:
+    """Load the province of ``args``'s sizes into ``target`` (a file or a store URL)."""
+    from minzu_core.demo.province import generate_province
+
+    say(f"generating {target} {options or ''}…")
+    began = time.perf_counter()
+    generate_province(
+        target,
+        persons=args.persons,
+        requests=args.requests,
+        disputes=args.disputes,
+        seed=args.seed,
+        **options,
+    )
+    say(f"  generated in {time.perf_counter() - began:.0f} s")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; exit status 1 if the figures disagree, 2 on bad arguments."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--db", default=None, help="the SQLite file (generated if missing)")
+    parser.add_argument(
+        "--store",
+        default=None,
+        help="a PostgreSQL or MariaDB URL instead (postgresql+psycopg://…, mysql+pymysql://…):"
+        " the province goes to a schema/database named after the sizes and seed, loaded once",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="timed rounds (at least 3)")
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=1_000_000)
@@ -141,50 +232,63 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeat < 3:
         parser.error("--repeat must be at least 3")
+    if args.db and args.store:
+        parser.error("give --db or --store, not both")
     out = sys.stderr if args.json else sys.stdout
 
     def say(text: str) -> None:
         print(text, file=out, flush=True)
 
-    path = args.db or (
-        f"/tmp/minzu-province-{args.persons}-{args.requests}-{args.disputes}-{args.seed}.db"
-    )
-    if not Path(path).exists():
-        from minzu_core.demo.province import generate_province
-
-        say(f"generating {path} …")
-        began = time.perf_counter()
-        generate_province(
-            path,
-            persons=args.persons,
-            requests=args.requests,
-            disputes=args.disputes,
-            seed=args.seed,
-        )
-        say(f"  generated in {time.perf_counter() - began:.0f} s")
-    sizes = {name: _count(path, name) for name in ("persons", "service_requests", "disputes")}
+    sizes_wanted = (args.persons, args.requests, args.disputes, args.seed)
     wanted = {"persons": args.persons, "service_requests": args.requests, "disputes": args.disputes}
-    if sizes != wanted:
-        say(f"{path} holds {sizes}, not {wanted}: give another --db or the sizes it holds")
-        return 2
-    size = os.path.getsize(path) / 2**20
+    schema: str | None = None
+    options: dict[str, Any] = {}
+    size: float | None = None
+    if args.store:
+        # a place on the server named after the sizes and seed, loaded once, reused later
+        place = "minzu_bench_" + "_".join(str(n) for n in sizes_wanted)
+        target, options = _place(args.store, place, fresh=False)
+        schema = options.get("schema")
+        held = _sizes(target, schema)
+        if held != wanted:
+            if held is not None:  # an interrupted load: start again
+                target, options = _place(args.store, place, fresh=True)
+            _generate(target, args, say, **options)
+        url, where = target, f"{place} (reused)" if held == wanted else place
+        _analyze(target, schema)
+        engine_version = _server_version(target, schema)
+    else:
+        target = args.db or (
+            "/tmp/minzu-province-" + "-".join(str(n) for n in sizes_wanted) + ".db"
+        )
+        if not Path(target).exists():
+            _generate(target, args, say)
+        held = _sizes(target, None)
+        if held != wanted:
+            say(f"{target} holds {held}, not {wanted}: give another --db or the sizes it holds")
+            return 2
+        size = os.path.getsize(target) / 2**20
+        url, where = f"sqlite:///{target}", f"{target} {size:,.0f} MiB"
+        engine_version = f"SQLite {sqlite3.sqlite_version}"
     machine = (
         f"{platform.node()} · {platform.machine()} · {os.cpu_count()} cores · Python "
-        f"{platform.python_version()} · SQLite {sqlite3.sqlite_version}"
+        f"{platform.python_version()} · {engine_version}"
     )
-    say(f"{machine} · {path} {size:,.0f} MiB · period 2019 · scope {SCOPE} by township")
+    say(f"{machine} · {where} · period 2019 · scope {SCOPE} by township")
     start, end = PERIOD
     subset = tuple(baselines.INDICATORS)
-    store = open_store(f"sqlite:///{path}")
+    store = open_store(url, **options)
     try:
         times, results = rounds(
             {
                 "engine": lambda: engine_figures(store, subset),
                 "engine+rows": lambda: engine_row_figures(store, subset),
                 "catalog": lambda: engine_figures(store, None),
-                "sql/table": lambda: baselines.sql_table_baseline(path, start, end),
-                "sql/measure": lambda: baselines.sql_baseline(path, start, end),
-                "pandas": lambda: baselines.pandas_baseline(path, start, end),
+                "sql/table": lambda: baselines.sql_table_baseline(
+                    target, start, end, schema=schema
+                ),
+                "sql/measure": lambda: baselines.sql_baseline(target, start, end, schema=schema),
+                "pandas": lambda: baselines.pandas_baseline(target, start, end, schema=schema),
             },
             args.repeat,
             say,
@@ -238,8 +342,8 @@ def main(argv: list[str] | None = None) -> int:
             json.dumps(
                 {
                     "machine": machine,
-                    "db": path,
-                    "db_mib": round(size),
+                    "db": target if schema is None else f"{target} schema {schema}",
+                    "db_mib": None if size is None else round(size),
                     "persons": args.persons,
                     "requests": args.requests,
                     "disputes": args.disputes,

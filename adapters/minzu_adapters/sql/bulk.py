@@ -1,17 +1,22 @@
 """Bulk writes on SQL stores (批量写入): :class:`BulkStorage` stores a whole
-:class:`~minzu_core.store.bulk.BulkBatch` with one multi-row ``INSERT`` per table.
+:class:`~minzu_core.store.bulk.BulkBatch` with one bulk statement per table.
 
 The rows are built by the context mixins' own row builders (the same bind formats as a single
-insert); SQLAlchemy sends each list of rows as an ``executemany``, which it batches into
-multi-row ``INSERT … VALUES (…), (…)`` statements on PostgreSQL and MariaDB ("insertmanyvalues").
-The whole batch runs in one SAVEPOINT, so a refused row leaves nothing of the batch behind.
+insert). On PostgreSQL through psycopg 3 each table's rows are streamed with ``COPY … FROM
+STDIN`` on the driver connection of the session's own connection, inside the same transaction
+and SAVEPOINT, after the columns' own bind processing (the values a single insert would send, so
+the stored formats are the same). Elsewhere, and as the fallback for other PostgreSQL drivers,
+SQLAlchemy sends each list of rows as an ``executemany``, which it batches into multi-row
+``INSERT … VALUES (…), (…)`` statements on PostgreSQL and MariaDB ("insertmanyvalues"). The
+whole batch runs in one SAVEPOINT, so a refused row leaves nothing of the batch behind.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Connection, Table, exc, insert
 
 from minzu_adapters.sql.disputes import DISPUTE_CASE, DisputeStorage
 from minzu_adapters.sql.hierarchy import UnitStorage
@@ -22,7 +27,7 @@ from minzu_core.errors import DuplicateError
 from minzu_core.serialization import unstructure
 from minzu_core.store.bulk import BulkBatch
 
-__all__ = ["BulkStorage"]
+__all__ = ["BulkStorage", "can_copy", "copy_rows"]
 
 
 def _duplicate() -> DuplicateError:
@@ -33,9 +38,52 @@ def _duplicate() -> DuplicateError:
     )
 
 
+def can_copy(conn: Connection) -> bool:
+    """Whether :func:`copy_rows` can load rows through ``conn``: PostgreSQL through psycopg 3."""
+    return conn.dialect.name == "postgresql" and conn.dialect.driver == "psycopg"
+
+
+def copy_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Load ``rows`` (all with the keys of the first) into ``table`` with one ``COPY … FROM
+    STDIN`` on the driver connection of ``conn`` (psycopg 3), in its current transaction.
+
+    Every value goes through its column type's bind processing first (what SQLAlchemy does for
+    an ``INSERT``: aware timestamps to naive UTC, JSON to text), so the stored rows are those an
+    ``insert(table)`` of the same rows stores. A driver error is raised as SQLAlchemy's
+    :class:`~sqlalchemy.exc.DBAPIError`, as an ``INSERT`` would raise it."""
+    import psycopg
+
+    names = list(rows[0])
+    dialect = conn.dialect
+    processors: list[Callable[[Any], Any] | None] = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    ]
+    quote = dialect.identifier_preparer
+    columns = ", ".join(quote.quote(name) for name in names)
+    statement = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)
+    try:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        value if process is None else process(value)
+                        for value, process in zip(
+                            (row[name] for name in names), processors, strict=True
+                        )
+                    ]
+                )
+    except psycopg.Error as err:
+        raise exc.DBAPIError.instance(statement, None, err, psycopg.Error) from err
+
+
 class BulkStorage(UnitStorage, PersonStorage, HistoryStorage, ServiceStorage, DisputeStorage):
     """The :class:`~minzu_core.store.bulk.BulkPort` of
     :class:`~minzu_adapters.sql.store.SqlSession`."""
+
+    #: Load with ``COPY`` where :func:`can_copy` says so (``False``: always ``executemany``).
+    use_copy = True
 
     def insert_batch(self, batch: BulkBatch) -> None:
         """Store every record of ``batch``, parents first, in one SAVEPOINT."""
@@ -63,6 +111,9 @@ class BulkStorage(UnitStorage, PersonStorage, HistoryStorage, ServiceStorage, Di
         history = [self._bind(t.history, unstructure(r)) for r in batch.history]
         plan.append((t.history, history))
         with self._write(_duplicate, several=True) as conn:
+            copying = self.use_copy and can_copy(conn)
             for table, rows in plan:
-                if rows:
+                if rows and copying:
+                    copy_rows(conn, table, rows)
+                elif rows:
                     conn.execute(insert(table), rows)
