@@ -54,6 +54,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    text,
     true,
 )
 from sqlalchemy.types import JSON, Integer
@@ -711,6 +712,8 @@ class IndicatorStorage:
 
         def _all(self, stmt: Select[Any]) -> Sequence[Row[Any]]: ...
 
+        def _run(self, stmt: Any) -> None: ...
+
         def _dialect_name(self) -> str: ...
 
         def org_get(self, cls: type[Any], key: str) -> Any: ...
@@ -768,6 +771,11 @@ class IndicatorStorage:
         batches: dict[tuple[Any, ...], list[int]] = {}
         for position, query in enumerate(queries):
             batches.setdefault(_batch_key(query), []).append(position)
+        if queries and self._dialect_name() == "postgresql":
+            # PostgreSQL's JIT compiles the wide conditional-count statements for seconds
+            # (2.96 s of one 3.01 s statement at 20k persons) to save milliseconds; the setting
+            # lasts until the end of this transaction only.
+            self._run(text("SET LOCAL jit = off"))
         empty = AggregateColumns((), (), (), ())
         results: list[AggregateColumns] = [empty for _ in queries]
         for members in batches.values():

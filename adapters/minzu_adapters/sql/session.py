@@ -55,6 +55,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql.base import Executable
 
 from minzu_adapters.sql.errors import DuplicateFactory, translate_errors
 from minzu_adapters.sql.schema import CODE_LENGTH, Tables, UTCDateTime
@@ -282,6 +283,12 @@ class SessionCore:
         conn = self._c()
         with self._translating():
             return conn.execute(stmt).all()
+
+    def _run(self, stmt: Executable) -> None:
+        """Run a statement that returns no rows (e.g. ``SET LOCAL``) in the transaction."""
+        conn = self._c()
+        with self._translating():
+            conn.execute(stmt)
 
     def _page(self, stmt: Select[Any], limit: int | None, offset: int) -> Sequence[Row[Any]]:
         """The rows of the ordered ``stmt`` from ``offset`` (negative: 0), at most ``limit``
