@@ -17,7 +17,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, Table, text
 
 from minzu_adapters.sql.bulk import BulkStorage
 from minzu_adapters.sql.disputes import DisputeStorage
@@ -132,6 +132,24 @@ class SqlBackend:
         self.engine.dispose()
         if self._cleanup is not None:
             self._cleanup()
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics of the store's tables (``ANALYZE``); a bulk load
+        leaves them stale, and PostgreSQL's plans were five times slower without them."""
+        statements = {
+            "postgresql": [f"ANALYZE {self._quoted(t)}" for t in self.tables.all()],
+            "sqlite": ["ANALYZE"],
+        }.get(
+            self.engine.dialect.name,
+            [f"ANALYZE TABLE {self._quoted(t)}" for t in self.tables.all()],
+        )
+        with self.engine.connect() as conn:
+            for statement in statements:
+                conn.execute(text(statement))
+            conn.commit()
+
+    def _quoted(self, table: Table) -> str:
+        return self.engine.dialect.identifier_preparer.format_table(table)
 
     def __repr__(self) -> str:
         return f"SqlBackend({self._url!r}, prefix={self.prefix!r}, schema={self.schema!r})"

@@ -81,6 +81,7 @@ from minzu_core.services.model import (
 )
 from minzu_core.services.ports import RequestIndex
 from minzu_core.store.bulk import BulkBatch, write_batch
+from minzu_core.store.ports import Analyzable
 
 __all__ = [
     "CHUNK_SIZE",
@@ -99,7 +100,7 @@ EDITION = "jiangxi-2019"
 CHUNK_SIZE = 10_000
 
 #: ``progress(stage, done, total)``: called after every chunk written (stages ``"units"``,
-#: ``"service_windows"``, ``"persons"``, ``"requests"``, ``"disputes"``).
+#: ``"service_windows"``, ``"persons"``, ``"requests"``, ``"disputes"``, ``"analyze"``).
 ProgressCallback = Callable[[str, int, int], None]
 
 _NAMESPACE = uuid.UUID("0b7f9a3e-3c1d-4a55-9e0e-6a2f1d5c2019")
@@ -863,6 +864,9 @@ def generate_province(
                 events += sum(len(r.events) for r, _ in batch.requests)
                 events += sum(len(d.events) for d, _ in batch.disputes)
                 report(stage, stop, sizes[stage])
+        if isinstance(store.backend, Analyzable):
+            store.backend.analyze()  # a bulk load leaves the planner without statistics
+            report("analyze", 1, 1)
     except BaseException:
         store.close()
         if path is not None:

@@ -40,7 +40,7 @@ from minzu_core.ledger.ports import LedgerPort
 from minzu_core.organisation.ports import OrganisationPort
 from minzu_core.services.ports import ServicesPort
 
-__all__ = ["SchemaManaged", "StoreBackend", "StoreSession"]
+__all__ = ["Analyzable", "SchemaManaged", "StoreBackend", "StoreSession"]
 
 
 @runtime_checkable
@@ -108,4 +108,14 @@ class SchemaManaged(Protocol):
 
     def close(self) -> None:
         """Release the backend's resources."""
+        ...
+
+
+@runtime_checkable
+class Analyzable(Protocol):
+    """Optional: a backend whose query planner keeps statistics that a bulk load leaves stale
+    (SQL stores: ``ANALYZE``). Call :meth:`analyze` after loading many records."""
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics of the store's tables."""
         ...
