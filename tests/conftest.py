@@ -12,6 +12,12 @@ Charts need matplotlib, fontTools (for the glyph check) and an operating-system 
 Chinese. The ``chart_support`` fixture skips a test that needs them, with the install hint —
 except in CI (``MINZU_CI=1``, set by ``.ci/run``, which installs the font): there a missing piece
 fails the test, so CI never passes with a chart test skipped.
+
+Hypothesis runs under one of two profiles (see ``docs/adapters.md``, "The fuzz suite"): ``ci``,
+the default, derandomized (a fixed seed: every run tries the same examples) with
+:data:`CI_EXAMPLES` examples per test that sets no count of its own; ``deep``
+(``HYPOTHESIS_PROFILE=deep``), for nightly or release runs: :data:`DEEP_EXAMPLES` examples,
+random, no deadline.
 """
 
 from __future__ import annotations
@@ -23,6 +29,17 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import settings
+
+#: Examples per test under the ``ci`` profile (tests with their own ``max_examples`` keep it):
+#: the public fuzz suite's four tests on the five stores take about a minute and a half with it.
+CI_EXAMPLES = 100
+#: Examples per test under the ``deep`` profile.
+DEEP_EXAMPLES = 2000
+
+settings.register_profile("ci", derandomize=True, max_examples=CI_EXAMPLES)
+settings.register_profile("deep", max_examples=DEEP_EXAMPLES, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 SERVER_ENV = {"postgresql": "MINZU_TEST_POSTGRES_URL", "mysql": "MINZU_TEST_MYSQL_URL"}
 
@@ -65,6 +82,22 @@ def require_chart_support() -> None:
 def chart_support() -> None:
     """A test that draws charts: skipped without the font (with the hint), failed in CI."""
     require_chart_support()
+
+
+@pytest.fixture(params=["memory://", "sqlite://"])
+def sample_store(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A memory and a SQLite store (``minzu_core.store.Store``) with the sample hierarchy of
+    :mod:`minzu_core.testing.samples`, closed afterwards."""
+    from minzu_core.hierarchy.model import Unit
+    from minzu_core.store.factory import open_store
+    from minzu_core.testing.samples import ADMIN, SAMPLE_UNITS
+
+    opened = open_store(request.param)
+    with opened.unit_of_work(ADMIN) as uow:
+        uow.units.add_many([Unit.create(c, n) for c, n in SAMPLE_UNITS], reason="建立")
+        uow.commit()
+    yield opened
+    opened.close()
 
 
 @attrs.frozen

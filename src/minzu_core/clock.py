@@ -8,7 +8,7 @@ periods are in China Standard Time (Asia/Shanghai).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 __all__ = ["CST", "Clock", "FixedClock", "require_aware", "system_clock", "today_cst"]
 
@@ -48,6 +48,15 @@ def require_aware(value: datetime, field: str) -> datetime:
             code="naive_datetime",
             field=field,
         )
+    try:
+        value.astimezone(UTC)
+    except OverflowError:  # the first hours of year 1 east of Greenwich, the last of 9999 west
+        raise ValidationError(
+            f"时间超出可存储范围: {field}",
+            f"timestamp out of the storable range: {field}",
+            code="datetime_out_of_range",
+            field=field,
+        ) from None
     return value
 
 

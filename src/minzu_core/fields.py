@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from minzu_core.checks import parse_uuid, storable_text
+from minzu_core.clock import require_aware
 from minzu_core.codes.divisions import DivisionCode
 from minzu_core.codes.ethnicity import normalize_ethnicity_code
 from minzu_core.codes.masking import mask_address, mask_name
@@ -51,18 +52,22 @@ from minzu_core.errors import ValidationError
 
 __all__ = [
     "HeldPeriod",
+    "as_aware_or_none",
     "as_choice",
     "as_code",
     "as_code_or_none",
     "as_count",
+    "as_count_or_none",
     "as_date",
     "as_date_or_none",
     "as_flag",
+    "as_flag_or_none",
     "as_items",
     "as_records",
     "as_strings",
     "as_text",
     "as_text_or_none",
+    "as_text_set_or_none",
     "as_uuid",
     "as_uuid_or_none",
     "as_uuids",
@@ -79,15 +84,18 @@ __all__ = [
     "masked_phone",
     "masked_uscc",
     "named",
+    "to_aware_or_none",
     "to_choice",
     "to_choice_or_none",
     "to_code",
     "to_code_or_none",
     "to_count",
+    "to_count_or_none",
     "to_date",
     "to_date_or_none",
     "to_ethnicity",
     "to_flag",
+    "to_flag_or_none",
     "to_gender_or_none",
     "to_id_number_or_none",
     "to_phone_or_none",
@@ -97,6 +105,7 @@ __all__ = [
     "to_text",
     "to_text_or_empty",
     "to_text_or_none",
+    "to_text_set_or_none",
     "to_uscc_or_none",
     "to_uuid",
     "to_uuid_or_none",
@@ -208,6 +217,11 @@ def as_strings(values: Any, field: str) -> tuple[str, ...]:
     return items
 
 
+def as_text_set_or_none(values: Any, field: str) -> frozenset[str] | None:
+    """A set of texts from an iterable (not text itself), or ``None`` for ``None``."""
+    return None if values is None else frozenset(as_strings(values, field))
+
+
 def as_vocabulary_code(value: Any, field: str) -> str:
     """A vocabulary code: lower-case letters, digits and ``_``, starting with a letter, at most
     32 characters (roles, activity types)."""
@@ -232,11 +246,27 @@ def as_count(value: Any, field: str) -> int:
     return value
 
 
+def as_count_or_none(value: Any, field: str) -> int | None:
+    """:func:`as_count`, or ``None`` for ``None``."""
+    return None if value is None else as_count(value, field)
+
+
 def as_flag(value: Any, field: str) -> bool:
     """``True`` or ``False`` (nothing else: ``0``, ``"yes"`` … are ``code="invalid_type"``)."""
     if not isinstance(value, bool):
         raise _wrong_type(field, "布尔值", "true or false")
     return value
+
+
+def as_flag_or_none(value: Any, field: str) -> bool | None:
+    """:func:`as_flag`, or ``None`` for ``None``."""
+    return None if value is None else as_flag(value, field)
+
+
+def as_aware_or_none(value: Any, field: str) -> dt.datetime | None:
+    """A timezone-aware datetime (``code="invalid_type"`` for anything else,
+    ``code="naive_datetime"`` without a timezone), or ``None`` for ``None``."""
+    return None if value is None else require_aware(value, field)
 
 
 def as_choice(cls: type[T], value: Any, field: str, *, optional: bool = False) -> T | None:
@@ -426,14 +456,26 @@ if TYPE_CHECKING:
     def to_strings(value: Any, /) -> tuple[str, ...]:
         """A tuple of texts."""
 
+    def to_text_set_or_none(value: Any, /) -> frozenset[str] | None:
+        """A set of texts or ``None``."""
+
     def to_vocabulary_code(value: Any, /) -> str:
         """A vocabulary code (:func:`as_vocabulary_code`)."""
 
     def to_count(value: Any, /) -> int:
         """A non-negative integer."""
 
+    def to_count_or_none(value: Any, /) -> int | None:
+        """A non-negative integer or ``None``."""
+
     def to_flag(value: Any, /) -> bool:
         """A ``bool``."""
+
+    def to_flag_or_none(value: Any, /) -> bool | None:
+        """A ``bool`` or ``None``."""
+
+    def to_aware_or_none(value: Any, /) -> dt.datetime | None:
+        """A timezone-aware datetime or ``None``."""
 
     def to_ethnicity(value: Any, /) -> str:
         """A GB/T 3304 ethnicity code (any accepted form)."""
@@ -474,9 +516,13 @@ else:
     to_text_or_empty = bind(_text_or_empty)
     to_text_or_none = bind(as_text_or_none)
     to_strings = bind(as_strings)
+    to_text_set_or_none = bind(as_text_set_or_none)
     to_vocabulary_code = bind(as_vocabulary_code)
     to_count = bind(as_count)
+    to_count_or_none = bind(as_count_or_none)
     to_flag = bind(as_flag)
+    to_flag_or_none = bind(as_flag_or_none)
+    to_aware_or_none = bind(as_aware_or_none)
     to_ethnicity = bind(_ethnicity)
     to_gender_or_none = bind(_gender_or_none)
     to_phone_or_none = bind(_phone_or_none)

@@ -10,6 +10,7 @@ built. Service requests and disputes both run on this mechanism through :class:`
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Self
@@ -36,7 +37,40 @@ def _data(value: Mapping[str, Any] | None) -> dict[str, Any]:
         raise ValidationError(
             "事件数据须为键值对", "event data must be a mapping", code="invalid_type", field="data"
         )
-    return dict(value or {})
+    data = dict(value or {})
+    _json_ready(data, "data")
+    return data
+
+
+def _json_ready(value: Any, field: str) -> None:
+    """Refuse what no store can keep as JSON the same way (``code="invalid_data"``): only text,
+    integers, finite floats, booleans and ``None``, in lists and text-keyed mappings."""
+    if isinstance(value, str):
+        storable_text(value, field)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise _not_json(field)
+            _json_ready(item, f"{field}.{storable_text(key, field)}")
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _json_ready(item, f"{field}[{index}]")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise _not_json(field)
+    elif value is not None and not isinstance(value, int):
+        raise _not_json(field)
+
+
+def _not_json(field: str) -> ValidationError:
+    return ValidationError(*_NOT_JSON, code="invalid_data", field=field)
+
+
+#: the message of ``code="invalid_data"`` (Chinese, English)
+_NOT_JSON = (
+    "事件数据须为文本、数字、布尔值及其列表和键值对",
+    "event data must be text, numbers and booleans, in lists and mappings",
+)
 
 
 def _text(value: Any, field: str) -> str:

@@ -181,6 +181,21 @@ class Repository(Generic[S]):
                 field=field,
             )
 
+    # -- arguments -----------------------------------------------------------------------------
+    @staticmethod
+    def _typed(value: Any, cls: type[Q] | tuple[type[Q], ...], field: str) -> Q:
+        """``value`` if it is a ``cls`` record, else ``ValidationError(code="invalid_type")``
+        naming ``field`` (a dict, an id or a record of another kind is not a record)."""
+        if not isinstance(value, cls):
+            names = "/".join(c.__name__ for c in (cls if isinstance(cls, tuple) else (cls,)))
+            raise ValidationError(
+                f"{field} 须为 {names} 记录",
+                f"{field} must be a {names} record",
+                code="invalid_type",
+                field=field,
+            )
+        return value
+
     # -- find / get ----------------------------------------------------------------------------
     @staticmethod
     def _not_found(
@@ -318,6 +333,8 @@ class CaseRepository(Repository[S], Generic[S, K], ABC):
     index) and its rules (:meth:`_visible` for reads, :meth:`_before_act` for actions).
     """
 
+    #: the case class (what :meth:`_open` and :meth:`_act` accept as a case)
+    CASE: type[Any]
     #: the entity type of the history record written when a case is opened
     ENTITY: str
     #: the Chinese and English name of the case
@@ -404,7 +421,8 @@ class CaseRepository(Repository[S], Generic[S, K], ABC):
         if isinstance(case, uuid.UUID | str):
             current = self._get_case(case)
         else:
-            given, current = case, self._get_case(case.id)
+            given = self._typed(case, self.CASE, self.ID_FIELD.removesuffix("_id"))
+            current = self._get_case(given.id)
         self._before_act(current, action, data)
         expected = current.version if given is None else given.version
         check_version(current.version, expected, self.LABEL[1])

@@ -5,7 +5,6 @@ that is not text is ``invalid_type``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ from hypothesis import strategies as st
 from minzu_core.checks import require_reason, storable_text
 from minzu_core.errors import ValidationError
 from minzu_core.ledger.model import Person, Residence
-from minzu_core.store.factory import Store, open_store
+from minzu_core.store.factory import Store
 from minzu_core.testing.samples import ADMIN, sample_person
 
 
@@ -53,18 +52,10 @@ def test_a_reason_that_is_not_text(reason: Any) -> None:
     assert (err.value.code, err.value.field) == ("invalid_type", "reason")
 
 
-@pytest.fixture(params=["memory://", "sqlite://"])
-def store(request: pytest.FixtureRequest) -> Iterator[Store]:
-    """A memory and a SQLite store with the sample hierarchy."""
-    from minzu_core.hierarchy.model import Unit
-    from minzu_core.testing.samples import SAMPLE_UNITS
-
-    opened = open_store(request.param)
-    with opened.unit_of_work(ADMIN) as uow:
-        uow.units.add_many([Unit.create(c, n) for c, n in SAMPLE_UNITS], reason="建立")
-        uow.commit()
-    yield opened
-    opened.close()
+@pytest.fixture
+def store(sample_store: Store) -> Store:
+    """A memory and a SQLite store with the sample hierarchy (``sample_store``)."""
+    return sample_store
 
 
 def test_a_refused_reason_stores_nothing(store: Store) -> None:
@@ -116,3 +107,15 @@ def test_list_filters_are_parsed_by_the_one_rule(store: Store) -> None:
         assert (err.value.code, err.value.field) == ("invalid_choice", "status")
         with pytest.raises(ValidationError):
             uow.people.list(minority="yes")
+
+
+def test_an_instant_before_the_first_utc_moment_is_refused_not_clamped() -> None:
+    from datetime import datetime
+
+    from minzu_core.clock import CST, require_aware
+    from minzu_core.lifecycle import Event
+
+    with pytest.raises(ValidationError) as err:
+        Event("submit", datetime(1, 1, 1, 3, 0, tzinfo=CST), "a")
+    assert (err.value.code, err.value.field) == ("datetime_out_of_range", "at")
+    assert require_aware(datetime(1, 1, 1, 9, 0, tzinfo=CST), "at").year == 1

@@ -81,7 +81,12 @@ ENUM_LENGTH = 32
 class UTCDateTime(TypeDecorator[datetime]):
     """A timezone-aware timestamp stored as naive UTC (portable to every dialect).
 
-    Binding a naive datetime raises ``ValueError``; results are aware datetimes in UTC.
+    Binding a naive datetime raises ``ValueError``; results are aware datetimes in UTC. An
+    instant outside the UTC range of ``datetime`` (the first hours of year 1 east of Greenwich,
+    as in a query bound of ``compute(period="0001")``, or the last hours of 9999 west of it) is
+    bound as the earliest or latest naive UTC value, which every stored timestamp lies within
+    (records never hold such an instant: :func:`minzu_core.clock.require_aware` refuses it, so
+    only query bounds are clamped).
     """
 
     impl = DateTime
@@ -99,7 +104,10 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None or value.utcoffset() is None:
             raise ValueError("timestamps must be timezone-aware")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        try:
+            return value.astimezone(UTC).replace(tzinfo=None)
+        except OverflowError:
+            return datetime.min if value.year == datetime.min.year else datetime.max
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         """Mark a stored naive UTC value as UTC."""

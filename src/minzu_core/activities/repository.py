@@ -37,10 +37,22 @@ from minzu_core.errors import DuplicateError, ValidationError
 from minzu_core.history import ChangeRecord
 from minzu_core.organisation.bodies import Body, BodyKind
 from minzu_core.organisation.ports import OrgQuery
-from minzu_core.organisation.repository import OrgSectionRepository
+from minzu_core.organisation.repository import OrgSectionRepository, one_kind
 from minzu_core.repository import List
 
 __all__ = ["ActivityRepository"]
+
+#: the record kinds of this repository (what :meth:`ActivityRepository.history` accepts)
+_ACTIVITY_RECORDS = (
+    Activity,
+    TrainingCourse,
+    Enrollment,
+    DemonstrationSite,
+    Honour,
+    VolunteerMembership,
+    ServiceHours,
+    ActivityType,
+)
 
 
 class ActivityRepository(OrgSectionRepository):
@@ -55,6 +67,7 @@ class ActivityRepository(OrgSectionRepository):
     def add_type(self, activity_type: ActivityType, *, reason: str) -> ActivityType:
         """Add a type to the vocabulary (an unrestricted actor only; built-in codes are
         taken)."""
+        activity_type = self._typed(activity_type, ActivityType, "activity_type")
         self._require_unrestricted("增加活动类型", "add activity types", "code")
         if default_activity_type(activity_type.code) is not None:
             raise DuplicateError(
@@ -83,11 +96,13 @@ class ActivityRepository(OrgSectionRepository):
     def add(self, activity: Activity, *, reason: str) -> Activity:
         """Store a new activity (organiser in scope and valid on ``start``, a known type,
         attendees that are ledger persons visible to the actor)."""
+        activity = self._typed(activity, Activity, "activity")
         self._check_activity(activity, None)
         return self._add_record(activity, reason)
 
     def save(self, activity: Activity, *, reason: str, correction: bool = False) -> Activity:
         """Store a changed activity, version-checked (the organiser cannot change)."""
+        activity = self._typed(activity, Activity, "activity")
         return self._replace(
             activity, reason, correction, ("organiser_code",), self._check_activity
         )
@@ -109,7 +124,7 @@ class ActivityRepository(OrgSectionRepository):
         attendee_id: uuid.UUID | None = None,
     ) -> OrgQuery:
         return OrgQuery(
-            kinds=None if type is None else frozenset({type}),
+            kinds=one_kind(type, "type"),
             date_from=start_from,
             date_to=start_to,
             parent_id=body_id,
@@ -162,6 +177,7 @@ class ActivityRepository(OrgSectionRepository):
     # -- training ------------------------------------------------------------------------------
     def add_course(self, course: TrainingCourse, *, reason: str) -> TrainingCourse:
         """Store a new training course (organiser in scope, a known type)."""
+        course = self._typed(course, TrainingCourse, "course")
         self._record_unit(course.organiser_code, course.start, "organiser_code", course.end)
         self._check_type(course.type, "type")
         if course.activity_id is not None:
@@ -172,6 +188,7 @@ class ActivityRepository(OrgSectionRepository):
         self, course: TrainingCourse, *, reason: str, correction: bool = False
     ) -> TrainingCourse:
         """Store a changed course, version-checked (the organiser cannot change)."""
+        course = self._typed(course, TrainingCourse, "course")
         check = self._check_type
         return self._replace(
             course, reason, correction, ("organiser_code",), lambda c, _: check(c.type, "type")
@@ -219,6 +236,7 @@ class ActivityRepository(OrgSectionRepository):
     def enroll(self, enrollment: Enrollment, *, reason: str) -> Enrollment:
         """Enroll a ledger person or an official in a course (once per course:
         DuplicateError ``duplicate_enrollment`` otherwise)."""
+        enrollment = self._typed(enrollment, Enrollment, "enrollment")
         course = self.get_course(enrollment.course_id)
         self._uow.actor.require(course.organiser_code, field="course_id")
         self._check_trainee(enrollment)
@@ -268,6 +286,7 @@ class ActivityRepository(OrgSectionRepository):
     ) -> Enrollment:
         """Store a changed enrollment (e.g. its completion), version-checked; course and
         trainee cannot change."""
+        enrollment = self._typed(enrollment, Enrollment, "enrollment")
         immutable = ("course_id", "person_id", "official_id")
         return self._replace(enrollment, reason, correction, immutable, self._check_enrolled, "id")
 
@@ -286,7 +305,7 @@ class ActivityRepository(OrgSectionRepository):
     ) -> OrgQuery:
         return OrgQuery(
             parent_id=course_id,
-            kinds=None if type is None else frozenset({type}),
+            kinds=one_kind(type, "type"),
             completed=completed,
             date_from=date_from,
             date_to=date_to,
@@ -331,6 +350,7 @@ class ActivityRepository(OrgSectionRepository):
 
     def add_site(self, site: DemonstrationSite, *, reason: str) -> DemonstrationSite:
         """Store a new demonstration site (status dates not in the future)."""
+        site = self._typed(site, DemonstrationSite, "site")
         self._check_site(site)
         return self._add_record(site, reason)
 
@@ -338,6 +358,7 @@ class ActivityRepository(OrgSectionRepository):
         self, site: DemonstrationSite, *, reason: str, correction: bool = False
     ) -> DemonstrationSite:
         """Store a changed site, version-checked (the unit cannot change)."""
+        site = self._typed(site, DemonstrationSite, "site")
         check = self._check_site
         return self._replace(site, reason, correction, ("unit_code",), lambda s, _: check(s))
 
@@ -385,6 +406,7 @@ class ActivityRepository(OrgSectionRepository):
     def award(self, honour: Honour, *, reason: str) -> Honour:
         """Record an honour awarded by a unit in scope (not in the future); the person must be
         a visible ledger person and a ceremony activity must be held on the award date."""
+        honour = self._typed(honour, Honour, "honour")
         self._record_unit(honour.unit_code, honour.awarded_on, "unit_code")
         self._not_future(honour.awarded_on, "awarded_on")
         if honour.person_id is not None:
@@ -476,6 +498,7 @@ class ActivityRepository(OrgSectionRepository):
     def add_member(self, membership: VolunteerMembership, *, reason: str) -> VolunteerMembership:
         """Register a ledger person as a member of a volunteer team (memberships of one
         person in one team may not overlap)."""
+        membership = self._typed(membership, VolunteerMembership, "membership")
         self._check_member(membership, None)
         return self._add_record(membership, reason)
 
@@ -483,6 +506,7 @@ class ActivityRepository(OrgSectionRepository):
         self, membership: VolunteerMembership, *, reason: str, correction: bool = False
     ) -> VolunteerMembership:
         """Store a changed membership (e.g. ended), version-checked."""
+        membership = self._typed(membership, VolunteerMembership, "membership")
         immutable = ("team_id", "person_id")
         return self._replace(membership, reason, correction, immutable, self._check_member, "id")
 
@@ -490,6 +514,7 @@ class ActivityRepository(OrgSectionRepository):
         self, membership: VolunteerMembership, end: date, *, reason: str
     ) -> VolunteerMembership:
         """End a membership on ``end``."""
+        membership = self._typed(membership, VolunteerMembership, "membership")
         return self.save_member(attrs.evolve(membership, end=end), reason=reason)
 
     def members(
@@ -507,6 +532,7 @@ class ActivityRepository(OrgSectionRepository):
     def log_hours(self, hours: ServiceHours, *, reason: str) -> ServiceHours:
         """Record volunteer hours of a team (open on the day, not in the future); a named
         member must be a member on that day."""
+        hours = self._typed(hours, ServiceHours, "hours")
         self._team(hours.team_id, hours.served_on, "served_on")
         self._not_future(hours.served_on, "served_on")
         if hours.member_id is not None:
@@ -583,6 +609,7 @@ class ActivityRepository(OrgSectionRepository):
         | ActivityType,
     ) -> List[ChangeRecord]:
         """The change history of a record (scope-checked), oldest first."""
+        self._typed(record, _ACTIVITY_RECORDS, "record")
         if isinstance(record, Enrollment):
             self.get_course(record.course_id)
         elif isinstance(record, VolunteerMembership | ServiceHours):

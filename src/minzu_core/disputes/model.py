@@ -445,7 +445,7 @@ class Dispute(Case):
             referred_by=referred_by,
             narrative=narrative,
             mediators=mediators,
-            id=id or uuid.uuid4(),
+            id=uuid.uuid4() if id is None else id,
         )
 
     # -- derived from the history ------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
+import minzu_core.fields as fields
 from minzu_core.codes.divisions import DivisionCode
 from minzu_core.disputes.model import Dispute, DisputeCategory, Severity
 
@@ -69,19 +70,21 @@ class DisputeQuery:
 
     prefixes: tuple[str, ...] | None = None
     handling_prefixes: tuple[str, ...] | None = None
-    states: frozenset[str] | None = None
-    category: DisputeCategory | None = None
-    severity: Severity | None = None
-    ethnic_factor: bool | None = None
-    mass: bool | None = None
-    escalated: bool | None = None
-    registered_from: datetime | None = None
-    registered_to: datetime | None = None
-    concluded_from: datetime | None = None
-    concluded_to: datetime | None = None
-    overdue_at: datetime | None = None
-    limit: int | None = None
-    offset: int = 0
+    states: frozenset[str] | None = attrs.field(default=None, converter=fields.to_text_set_or_none)
+    category: DisputeCategory | None = attrs.field(default=None, converter=fields.to_choice_or_none)
+    severity: Severity | None = attrs.field(default=None, converter=fields.to_choice_or_none)
+    ethnic_factor: bool | None = attrs.field(default=None, converter=fields.to_flag_or_none)
+    mass: bool | None = attrs.field(default=None, converter=fields.to_flag_or_none)
+    escalated: bool | None = attrs.field(default=None, converter=fields.to_flag_or_none)
+    registered_from: datetime | None = attrs.field(default=None, converter=fields.to_aware_or_none)
+    registered_to: datetime | None = attrs.field(default=None, converter=fields.to_aware_or_none)
+    concluded_from: datetime | None = attrs.field(default=None, converter=fields.to_aware_or_none)
+    concluded_to: datetime | None = attrs.field(default=None, converter=fields.to_aware_or_none)
+    overdue_at: datetime | None = attrs.field(
+        default=None, converter=fields.to_aware_or_none, metadata=fields.named("as_of")
+    )
+    limit: int | None = attrs.field(default=None, converter=fields.to_count_or_none)
+    offset: int = attrs.field(default=0, converter=fields.to_count)
 
 
 @runtime_checkable

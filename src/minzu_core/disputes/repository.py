@@ -21,9 +21,28 @@ from minzu_core.repository import CaseRepository, List, RepositoryContext, as_co
 
 __all__ = ["DisputeRepository"]
 
+#: the filters of :meth:`DisputeRepository.list` besides ``within`` and ``handled_within``
+_FILTERS = frozenset(
+    a.name for a in attrs.fields(DisputeQuery) if a.name not in ("prefixes", "handling_prefixes")
+)
+
 
 class _Storage(HierarchyPort, LedgerPort, DisputesPort, HistoryPort, Protocol):
     """The ports the dispute repository uses."""
+
+
+def _fixed(filters: dict[str, Any], **fixed: Any) -> dict[str, Any]:
+    """``filters`` with the ones a query sets itself (``open_disputes``: ``states``); a caller
+    giving one of those too gets ``ValidationError(code="fixed_filter")`` naming it."""
+    clash = sorted(set(fixed) & set(filters))
+    if clash:
+        raise ValidationError(
+            f"筛选条件 {clash[0]} 由该查询确定, 不能另行指定",
+            f"the filter {clash[0]} is set by this query",
+            code="fixed_filter",
+            field=clash[0],
+        )
+    return {**filters, **fixed}
 
 
 class DisputeContext(RepositoryContext[_Storage], Protocol):
@@ -45,6 +64,7 @@ class DisputeRepository(CaseRepository[_Storage, Dispute]):
     dispute's history (who, when, what, note).
     """
 
+    CASE = Dispute
     ENTITY = "dispute"
     LABEL = ("纠纷", "dispute")
     ID_FIELD = "dispute_id"
@@ -73,6 +93,7 @@ class DisputeRepository(CaseRepository[_Storage, Dispute]):
 
     def register(self, dispute: Dispute, *, reason: str = "受理登记") -> Dispute:
         """Store a newly registered dispute (built with :meth:`Dispute.register`)."""
+        dispute = self._typed(dispute, Dispute, "dispute")
         return self._open(dispute, reason, self._check_registered)
 
     def _check_registered(self, dispute: Dispute) -> None:
@@ -133,8 +154,14 @@ class DisputeRepository(CaseRepository[_Storage, Dispute]):
             filters["category"] = DisputeCategory.parse(filters["category"], field="category")
         if filters.get("severity") is not None:
             filters["severity"] = Severity.parse(filters["severity"], field="severity")
-        if filters.get("states") is not None:
-            filters["states"] = frozenset(filters["states"])
+        unknown = sorted(set(filters) - _FILTERS)
+        if unknown:
+            raise ValidationError(
+                f"未知的筛选条件 {unknown[0]}",
+                f"unknown filter {unknown[0]}",
+                code="unknown_filter",
+                field=unknown[0],
+            )
         return self._scoped(within, DisputeQuery(handling_prefixes=handling, **filters))
 
     def list(
@@ -162,10 +189,10 @@ class DisputeRepository(CaseRepository[_Storage, Dispute]):
         self, *, within: DivisionCode | str | None = None, **filters: Any
     ) -> List[Dispute]:
         """Disputes whose mediation has not concluded."""
-        return self.list(within=within, states=OPEN_STATES, **filters)
+        return self.list(within=within, **_fixed(filters, states=OPEN_STATES))
 
     def overdue(
         self, as_of: datetime, *, within: DivisionCode | str | None = None, **filters: Any
     ) -> List[Dispute]:
         """Open disputes past the mediation target at ``as_of``."""
-        return self.list(within=within, overdue_at=require_aware(as_of, "as_of"), **filters)
+        return self.list(within=within, **_fixed(filters, overdue_at=require_aware(as_of, "as_of")))

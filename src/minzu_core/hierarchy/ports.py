@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
+import minzu_core.fields as fields
 from minzu_core.codes.divisions import DivisionCode, Level
 from minzu_core.hierarchy.model import Unit, UnitChange
 
@@ -37,8 +38,8 @@ class UnitQuery:
     """
 
     prefixes: tuple[str, ...] | None = None
-    level: Level | None = None
-    as_of: date | None = None
+    level: Level | None = attrs.field(default=None, converter=fields.to_choice_or_none)
+    as_of: date | None = attrs.field(default=None, converter=fields.to_date_or_none)
 
 
 @runtime_checkable

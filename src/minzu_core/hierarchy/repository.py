@@ -8,6 +8,7 @@ from typing import Protocol
 
 import attrs
 
+import minzu_core.fields as fields
 from minzu_core.checks import check_version, require_reason
 from minzu_core.codes.divisions import DivisionCode, Level
 from minzu_core.errors import (
@@ -106,12 +107,14 @@ class UnitRepository(Repository[_Storage]):
         """The change history of one unit version."""
         c = as_code(code)
         self._uow.actor.require(c, write=False)
-        return self._history("unit", unit_key(c, valid_from))
+        day = fields.as_date_or_none(valid_from, "valid_from")
+        return self._history("unit", unit_key(c, day))
 
     # -- writes --------------------------------------------------------------------------------
     def add(self, unit: Unit, *, reason: str) -> Unit:
         """Store a new unit version. Its parent (for a standard code below the province) must
         already be stored, and its validity must not overlap another version of the code."""
+        unit = self._typed(unit, Unit, "unit")
         why = require_reason(reason)
         self._uow.actor.require(unit.code)
         self._check_new_unit(unit)
@@ -124,6 +127,7 @@ class UnitRepository(Repository[_Storage]):
 
     def save(self, unit: Unit, *, reason: str, correction: bool = False) -> Unit:
         """Store a changed unit version (same code and ``valid_from``), version-checked."""
+        unit = self._typed(unit, Unit, "unit")
         why = require_reason(reason)
         self._uow.actor.require(unit.code)
         current = next(
@@ -148,6 +152,7 @@ class UnitRepository(Repository[_Storage]):
         or the old one); merged/split/abolished: the old code closes (successors must exist);
         created: the new code opens with ``new_name``.
         """
+        change = self._typed(change, UnitChange, "change")
         why = require_reason(reason)
         actor = self._uow.actor
         actor.require(change.code)

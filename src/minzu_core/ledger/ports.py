@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
 
+import minzu_core.fields as fields
 from minzu_core.ledger.model import Person, ResidenceStatus
 
 if TYPE_CHECKING:
@@ -32,15 +33,15 @@ class PersonQuery:
     """
 
     prefixes: tuple[str, ...] | None = None
-    as_of: date | None = None
-    status: ResidenceStatus | None = None
-    minority: bool | None = None
+    as_of: date | None = attrs.field(default=None, converter=fields.to_date_or_none)
+    status: ResidenceStatus | None = attrs.field(default=None, converter=fields.to_choice_or_none)
+    minority: bool | None = attrs.field(default=None, converter=fields.to_flag_or_none)
     ethnicity: str | None = None
     name: str | None = None
     birth_date: date | None = None
     active_only: bool = True
-    limit: int | None = None
-    offset: int = 0
+    limit: int | None = attrs.field(default=None, converter=fields.to_count_or_none)
+    offset: int = attrs.field(default=0, converter=fields.to_count)
 
     @property
     def has_residence_condition(self) -> bool:

@@ -128,6 +128,7 @@ class PersonRepository(Repository[_Storage]):
     def likely_duplicates(self, person: Person) -> List[Person]:
         """Active records (in scope) that may be the same person: same name, birth date and
         ethnicity, another id. Offered for a merge decision (:meth:`merge`)."""
+        person = self._typed(person, Person, "person")
         if person.birth_date is None:
             return []
         query = self._scoped(
@@ -145,6 +146,7 @@ class PersonRepository(Repository[_Storage]):
     # -- writes --------------------------------------------------------------------------------
     def add(self, person: Person, *, reason: str) -> Person:
         """Store a new ledger record; returns it with ``version == 1``."""
+        person = self._typed(person, Person, "person")
         why = require_reason(reason)
         if person.status is not PersonStatus.ACTIVE:
             raise ValidationError(
@@ -163,6 +165,7 @@ class PersonRepository(Repository[_Storage]):
     def save(self, person: Person, *, reason: str, correction: bool = False) -> Person:
         """Store a changed record, version-checked. ``correction=True`` marks the change as the
         correction of a recording mistake rather than a change in the world."""
+        person = self._typed(person, Person, "person")
         why = require_reason(reason)
         current = self._stored(person.id)
         check_version(current.version, person.version, "person")
@@ -174,6 +177,8 @@ class PersonRepository(Repository[_Storage]):
     def merge(self, keep: Person, duplicate: Person, *, reason: str) -> Person:
         """Record the decision that ``duplicate`` is the same person as ``keep``: the duplicate
         becomes ``merged`` (pointing to ``keep``) and stays in the history."""
+        keep = self._typed(keep, Person, "keep")
+        duplicate = self._typed(duplicate, Person, "duplicate")
         why = require_reason(reason)
         if keep.id == duplicate.id:
             raise ValidationError(

@@ -10,6 +10,7 @@ from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 import attrs
 
+import minzu_core.fields as fields
 from minzu_core.activities.model import (
     Activity,
     ActivityTotals,
@@ -242,17 +243,17 @@ class OrgQuery:
     """
 
     prefixes: tuple[str, ...] | None = None
-    kinds: frozenset[str] | None = None
-    on: date | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    parent_id: uuid.UUID | None = None
-    person_id: uuid.UUID | None = None
-    minority: bool | None = None
+    kinds: frozenset[str] | None = attrs.field(default=None, converter=fields.to_text_set_or_none)
+    on: date | None = attrs.field(default=None, converter=fields.to_date_or_none)
+    date_from: date | None = attrs.field(default=None, converter=fields.to_date_or_none)
+    date_to: date | None = attrs.field(default=None, converter=fields.to_date_or_none)
+    parent_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
+    person_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
+    minority: bool | None = attrs.field(default=None, converter=fields.to_flag_or_none)
     min_order: int | None = None
-    completed: bool | None = None
-    limit: int | None = None
-    offset: int = 0
+    completed: bool | None = attrs.field(default=None, converter=fields.to_flag_or_none)
+    limit: int | None = attrs.field(default=None, converter=fields.to_count_or_none)
+    offset: int = attrs.field(default=0, converter=fields.to_count)
 
 
 @runtime_checkable

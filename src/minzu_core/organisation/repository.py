@@ -23,6 +23,7 @@ from typing import Protocol, TypeVar
 
 import attrs
 
+import minzu_core.fields as fields
 from minzu_core.checks import parse_uuid
 from minzu_core.codes.divisions import DivisionCode, Level
 from minzu_core.errors import ValidationError
@@ -61,7 +62,7 @@ from minzu_core.organisation.responsibility import (
 from minzu_core.repository import List, Repository, RepositoryContext, as_code
 from minzu_core.services.repository import ServiceRepository
 
-__all__ = ["OrgSectionRepository", "OrganisationContext", "OrganisationRepository"]
+__all__ = ["OrgSectionRepository", "OrganisationContext", "OrganisationRepository", "one_kind"]
 
 R = TypeVar("R", bound=OrgRecord)
 H = TypeVar("H", Official, Technician)
@@ -96,6 +97,12 @@ class OrganisationContext(RepositoryContext[_Storage], Protocol):
     def org(self) -> OrganisationRepository:
         """The organisation repository."""
         ...
+
+
+def one_kind(value: str | None, field: str) -> frozenset[str] | None:
+    """The ``kinds`` of an :class:`OrgQuery` filtering on one vocabulary value (``None``: no
+    condition); a value that is not text is ``ValidationError(code="invalid_type")``."""
+    return None if value is None else frozenset({fields.as_text(value, field)})
 
 
 class OrgSectionRepository(Repository[_Storage]):
@@ -247,6 +254,7 @@ class OrganisationRepository(OrgSectionRepository):
     def set_policy(self, policy: ResponsibilityPolicy, *, reason: str) -> ResponsibilityPolicy:
         """Store the deployment's policy (an unrestricted actor only). The first policy is
         saved with version 0; later ones carry the version of the policy they replace."""
+        policy = self._typed(policy, ResponsibilityPolicy, "policy")
         self._require_unrestricted("设置责任制规则", "set the responsibility policy", "policy")
         current = self._s.org_get(ResponsibilityPolicy, ResponsibilityPolicy.KEY)
         if current is None:
@@ -268,11 +276,13 @@ class OrganisationRepository(OrgSectionRepository):
 
     def add_body(self, body: Body, *, reason: str) -> Body:
         """Store a new body at a unit in the actor's scope (valid on ``opened``)."""
+        body = self._typed(body, Body, "body")
         self._check_body(body)
         return self._add_record(body, reason)
 
     def save_body(self, body: Body, *, reason: str, correction: bool = False) -> Body:
         """Store a changed body (e.g. closed), version-checked; unit and kind cannot change."""
+        body = self._typed(body, Body, "body")
         immutable = ("unit_code", "kind")
         return self._replace(body, reason, correction, immutable, lambda b, _: self._check_body(b))
 
@@ -328,12 +338,14 @@ class OrganisationRepository(OrgSectionRepository):
 
     def add_official(self, official: Official, *, reason: str) -> Official:
         """Store a new official (rank dates may not lie in the future of the clock)."""
+        official = self._typed(official, Official, "official")
         return self._add_holder(official, reason)
 
     def save_official(
         self, official: Official, *, reason: str, correction: bool = False
     ) -> Official:
         """Store a changed official (a new rank, leaving …), version-checked."""
+        official = self._typed(official, Official, "official")
         return self._save_holder(official, reason, correction)
 
     def find_official(self, official_id: uuid.UUID | str) -> Official | None:
@@ -374,12 +386,14 @@ class OrganisationRepository(OrgSectionRepository):
 
     def add_technician(self, technician: Technician, *, reason: str) -> Technician:
         """Store a new technician (title dates may not lie in the future of the clock)."""
+        technician = self._typed(technician, Technician, "technician")
         return self._add_holder(technician, reason)
 
     def save_technician(
         self, technician: Technician, *, reason: str, correction: bool = False
     ) -> Technician:
         """Store a changed technician, version-checked."""
+        technician = self._typed(technician, Technician, "technician")
         return self._save_holder(technician, reason, correction)
 
     def find_technician(self, technician_id: uuid.UUID | str) -> Technician | None:
@@ -445,6 +459,7 @@ class OrganisationRepository(OrgSectionRepository):
         """Store a new appointment. The unit must be valid on ``start`` and in the actor's
         scope, the policy must allow the role at the unit's level (``role_not_allowed``), and
         the official must exist and not have left by ``start``."""
+        appointment = self._typed(appointment, Appointment, "appointment")
         self._check_appointment(appointment)
         return self._add_record(appointment, reason)
 
@@ -453,6 +468,7 @@ class OrganisationRepository(OrgSectionRepository):
     ) -> Appointment:
         """Store a changed appointment (its end, basis or dates), version-checked; official,
         role and unit cannot change (that is a new appointment)."""
+        appointment = self._typed(appointment, Appointment, "appointment")
         immutable = ("official_id", "role", "unit_code")
         check = self._check_appointment
         return self._replace(appointment, reason, correction, immutable, lambda a, _: check(a))
@@ -490,7 +506,7 @@ class OrganisationRepository(OrgSectionRepository):
         """Appointments in the subtree (∩ scope), of a role, of an official, holding on a
         date; ordered by unit, role, start."""
         q = OrgQuery(
-            kinds=None if role is None else frozenset({role}),
+            kinds=one_kind(role, "role"),
             parent_id=official_id,
             on=active_on,
             limit=limit,
@@ -510,8 +526,11 @@ class OrganisationRepository(OrgSectionRepository):
         """The coverage report as of ``as_of`` (default: today by the clock) for the units in
         ``within``'s subtree (∩ scope) valid on that date, against ``policy`` (default: the
         store's). See :func:`~minzu_core.organisation.coverage_report`."""
-        day = as_of or self._uow.today()
-        pol = policy or self.policy()
+        day = fields.as_date_or_none(as_of, "as_of") or self._uow.today()
+        since = fields.as_date_or_none(since, "since")
+        pol = (
+            self.policy() if policy is None else self._typed(policy, ResponsibilityPolicy, "policy")
+        )
         prefixes = self._prefixes(within)
         units: list[Unit] = []
         appointments: list[Appointment] = []
@@ -560,4 +579,5 @@ class OrganisationRepository(OrgSectionRepository):
 
     def history(self, record: Body | Official | Technician | Appointment) -> List[ChangeRecord]:
         """The change history of a record (scope-checked), oldest first."""
+        self._typed(record, (Body, Official, Technician, Appointment), "record")
         return self._record_history(self._get_record(type(record), record.id))

@@ -376,6 +376,10 @@ class ServiceRequest(Case):
     ) -> ServiceRequest:
         """A new request received at ``window`` (the window's rules are checked by the unit of
         work, which knows the store)."""
+        if not isinstance(window, ServiceWindow):
+            raise ValidationError(
+                "须提供受理窗口", "a ServiceWindow is required", code="invalid_type", field="window"
+            )
         at = _received(received_at)
         return cls(
             window_id=window.id,
@@ -385,7 +389,7 @@ class ServiceRequest(Case):
             received_at=at,
             events=(Event("submit", at, actor_id),),
             description=description,
-            id=id or uuid.uuid4(),
+            id=uuid.uuid4() if id is None else id,
         )
 
     # -- derived from the history ------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 
+import minzu_core.fields as fields
 from minzu_core.services.model import ServiceCategory, ServiceRequest, ServiceWindow
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ class WindowQuery:
     ``open_on`` (``opened <= open_on < closed``). Ordered by unit code, then id."""
 
     prefixes: tuple[str, ...] | None = None
-    open_on: date | None = None
+    open_on: date | None = attrs.field(default=None, converter=fields.to_date_or_none)
 
 
 @attrs.frozen
@@ -78,14 +79,16 @@ class RequestQuery:
     """
 
     prefixes: tuple[str, ...] | None = None
-    window_id: uuid.UUID | None = None
-    category: ServiceCategory | None = None
-    states: frozenset[str] | None = None
-    received_from: datetime | None = None
-    received_to: datetime | None = None
-    overdue_at: datetime | None = None
-    limit: int | None = None
-    offset: int = 0
+    window_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
+    category: ServiceCategory | None = attrs.field(default=None, converter=fields.to_choice_or_none)
+    states: frozenset[str] | None = attrs.field(default=None, converter=fields.to_text_set_or_none)
+    received_from: datetime | None = attrs.field(default=None, converter=fields.to_aware_or_none)
+    received_to: datetime | None = attrs.field(default=None, converter=fields.to_aware_or_none)
+    overdue_at: datetime | None = attrs.field(
+        default=None, converter=fields.to_aware_or_none, metadata=fields.named("as_of")
+    )
+    limit: int | None = attrs.field(default=None, converter=fields.to_count_or_none)
+    offset: int = attrs.field(default=0, converter=fields.to_count)
 
 
 @runtime_checkable

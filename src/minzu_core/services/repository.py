@@ -56,6 +56,7 @@ class ServiceRepository(CaseRepository[_Storage, ServiceRequest]):
     why.
     """
 
+    CASE = ServiceRequest
     ENTITY = "service_request"
     LABEL = ("服务事项", "service request")
     ID_FIELD = "request_id"
@@ -68,6 +69,7 @@ class ServiceRepository(CaseRepository[_Storage, ServiceRequest]):
     # -- windows -------------------------------------------------------------------------------
     def add_window(self, window: ServiceWindow, *, reason: str) -> ServiceWindow:
         """Open a service window at a stored township unit in the actor's scope."""
+        window = self._typed(window, ServiceWindow, "window")
         why = require_reason(reason)
         self._uow.actor.require(window.unit_code)
         versions = stored_versions(self._s, window.unit_code, "unit_code")
@@ -82,6 +84,7 @@ class ServiceRepository(CaseRepository[_Storage, ServiceRequest]):
 
     def save_window(self, window: ServiceWindow, *, reason: str) -> ServiceWindow:
         """Store a changed window (e.g. closed, categories changed), version-checked."""
+        window = self._typed(window, ServiceWindow, "window")
         why = require_reason(reason)
         current = self.get_window(window.id)
         self._uow.actor.require(window.unit_code)
@@ -115,6 +118,7 @@ class ServiceRepository(CaseRepository[_Storage, ServiceRequest]):
         The window must exist, be open on the received date and offer the category; the
         applicant must be a ledger person inside the actor's scope.
         """
+        request = self._typed(request, ServiceRequest, "request")
         return self._open(request, reason, self._check_submitted)
 
     def _check_submitted(self, request: ServiceRequest) -> None:
@@ -208,7 +212,7 @@ class ServiceRepository(CaseRepository[_Storage, ServiceRequest]):
             RequestQuery(
                 window_id=window_id,
                 category=None if category is None else ServiceCategory.parse(category),
-                states=None if states is None else frozenset(states),
+                states=states,
                 received_from=received_from,
                 received_to=received_to,
                 overdue_at=None if overdue_at is None else require_aware(overdue_at, "as_of"),

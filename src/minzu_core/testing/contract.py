@@ -40,6 +40,7 @@ from minzu_core.testing.contract_disputes import DisputeContract
 from minzu_core.testing.contract_indicators import IndicatorContract
 from minzu_core.testing.contract_organisation import OrganisationContract
 from minzu_core.testing.contract_support import act_in_turn, assert_stale_write_refused
+from minzu_core.testing.fuzz import FuzzContract
 from minzu_core.testing.samples import (
     ADMIN,
     COMMUNITY_A,
@@ -53,7 +54,9 @@ from minzu_core.testing.samples import (
 __all__ = ["SAMPLE_UNITS", "StoreContract", "sample_person"]
 
 
-class StoreContract(DisputeContract, OrganisationContract, IndicatorContract, BulkContract):
+class StoreContract(
+    DisputeContract, OrganisationContract, IndicatorContract, BulkContract, FuzzContract
+):
     """The shared contract suite. Override ``store_backend`` to yield a fresh, empty backend."""
 
     @pytest.fixture
