@@ -42,6 +42,10 @@ def _matches(person: Person, q: PersonQuery) -> bool:
         and (q.birth_date is None or person.birth_date == q.birth_date)
     ):
         return False
+    if q.latest_prefixes is not None:
+        latest = person.latest_residence
+        if latest is None or not in_prefixes(latest.unit_code, q.latest_prefixes):
+            return False
     return not q.has_residence_condition or any(
         in_prefixes(r.unit_code, q.prefixes)
         and (q.as_of is None or r.present_on(q.as_of))

@@ -166,6 +166,8 @@ class PersonStorage(SessionCore):
             conds.append(p.c.name == q.name)
         if q.birth_date is not None:
             conds.append(p.c.birth_date == q.birth_date)
+        if q.latest_prefixes is not None:
+            conds.append(self._latest_in(q.latest_prefixes))
         if not q.has_residence_condition:
             return conds
         # One residence episode meets all of these:
@@ -180,6 +182,19 @@ class PersonStorage(SessionCore):
         else:
             conds.append(select(r.c.id).where(r.c.person_id == p.c.id, *episode).exists())
         return conds
+
+    def _latest_in(self, prefixes: tuple[str, ...]) -> ColumnElement[bool]:
+        """The person's latest episode (no later arrival of theirs) lies under ``prefixes``."""
+        p, r = self._t.persons, self._t.residences
+        later = self._t.residences.alias("later")
+        newer = select(later.c.id).where(
+            later.c.person_id == r.c.person_id, later.c.arrival > r.c.arrival
+        )
+        return (
+            select(r.c.id)
+            .where(r.c.person_id == p.c.id, prefix_match(r.c.unit_code, prefixes), ~newer.exists())
+            .exists()
+        )
 
     def query_persons(self, query: PersonQuery) -> list[Person]:
         """Persons matching ``query`` ordered by id, paged in the database."""

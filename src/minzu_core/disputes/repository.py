@@ -17,6 +17,7 @@ from minzu_core.hierarchy.ports import HierarchyPort
 from minzu_core.hierarchy.repository import stored_versions
 from minzu_core.history import HistoryPort
 from minzu_core.ledger.ports import LedgerPort
+from minzu_core.ledger.repository import person_in_scope
 from minzu_core.repository import CaseRepository, List, RepositoryContext, as_code
 
 __all__ = ["DisputeRepository"]
@@ -107,7 +108,10 @@ class DisputeRepository(CaseRepository[_Storage, Dispute]):
                 field="registered_at",
             )
         for index, party in enumerate(dispute.parties):
-            if party.person_id is not None and self._s.get_person(party.person_id) is None:
+            found = None if party.person_id is None else self._s.get_person(party.person_id)
+            if found is not None and not person_in_scope(self._uow.actor, found):
+                raise self._outside(("当事人", "party"), f"parties[{index}]")
+            if party.person_id is not None and found is None:
                 raise ValidationError(
                     "当事人不在台账中",
                     "the party is not in the ledger",

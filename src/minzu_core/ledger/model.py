@@ -233,6 +233,13 @@ class Person:
                 return residence
         return None
 
+    @property
+    def latest_residence(self) -> Residence | None:
+        """The episode that places the person now: the open one, else the last (episodes never
+        overlap, so an open episode is the last). Scope follows it: a unit the person has left
+        no longer sees the record."""
+        return self.residences[-1] if self.residences else None
+
     def residence_on(self, day: date) -> Residence | None:
         """The episode covering ``day``, if any."""
         for residence in self.residences:

@@ -28,11 +28,15 @@ class PersonQuery:
     The residence condition applies when any of ``prefixes``, ``as_of`` or ``status`` is set: a
     person matches if ONE of their residence episodes has a unit code starting with one of
     ``prefixes`` (if set), is present on ``as_of`` (``arrival <= as_of < departure``, if set) and
-    has ``status`` (if set). The other filters apply to the person record itself. Results are
-    ordered by the person id (text form); ``limit``/``offset`` page through them.
+    has ``status`` (if set). ``latest_prefixes`` (the actor's scope) applies to the person's
+    latest episode alone (:attr:`Person.latest_residence`: the open one, else the last by
+    arrival): its unit code must start with one of them. The other filters apply to the person
+    record itself. Results are ordered by the person id (text form); ``limit``/``offset`` page
+    through them.
     """
 
     prefixes: tuple[str, ...] | None = None
+    latest_prefixes: tuple[str, ...] | None = None
     as_of: date | None = attrs.field(default=None, converter=fields.to_date_or_none)
     status: ResidenceStatus | None = attrs.field(default=None, converter=fields.to_choice_or_none)
     minority: bool | None = attrs.field(default=None, converter=fields.to_flag_or_none)

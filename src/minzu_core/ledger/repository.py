@@ -19,10 +19,12 @@ from minzu_core.hierarchy.repository import stored_versions
 from minzu_core.history import ChangeKind, ChangeRecord, HistoryPort
 from minzu_core.ledger.model import Person, PersonStatus, ResidenceStatus
 from minzu_core.ledger.ports import LedgerPort, PersonQuery
+from minzu_core.privacy.actor import Actor
 from minzu_core.repository import Label, List, Repository, RepositoryContext
 
 __all__ = [
     "PersonRepository",
+    "person_in_scope",
 ]
 
 
@@ -42,8 +44,7 @@ class PersonRepository(Repository[_Storage]):
 
     # -- scope ---------------------------------------------------------------------------------
     def _visible(self, person: Person) -> bool:
-        actor = self._uow.actor
-        return actor.unrestricted or any(actor.covers(r.unit_code) for r in person.residences)
+        return person_in_scope(self._uow.actor, person)
 
     def _require_visible(self, person: Person) -> None:
         if not self._visible(person):
@@ -92,7 +93,18 @@ class PersonRepository(Repository[_Storage]):
             minority=None if minority is None else fields.as_flag(minority, "minority"),
             ethnicity=None if ethnicity is None else normalize_ethnicity_code(ethnicity),
         )
-        return self._scoped(within, query)
+        return self._scoped_now(within, query)
+
+    def _scoped_now(
+        self, within: DivisionCode | str | None, query: PersonQuery
+    ) -> PersonQuery | None:
+        """``query`` in ``within`` ∩ the actor's scope, where the scope applies to the person's
+        latest residence episode (a unit the person has left no longer sees them)."""
+        scoped = self._scoped(within, query)
+        actor = self._uow.actor
+        if scoped is None or actor.unrestricted:
+            return scoped
+        return attrs.evolve(scoped, latest_prefixes=self._prefixes(None))
 
     def list(
         self,
@@ -131,7 +143,7 @@ class PersonRepository(Repository[_Storage]):
         person = self._typed(person, Person, "person")
         if person.birth_date is None:
             return []
-        query = self._scoped(
+        query = self._scoped_now(
             None,
             PersonQuery(name=person.name, birth_date=person.birth_date, ethnicity=person.ethnicity),
         )
@@ -219,6 +231,10 @@ class PersonRepository(Repository[_Storage]):
                 field="residences",
             )
         old = {r.id: r for r in current.residences} if current else {}
+        kept = {r.id for r in person.residences}
+        for gone in old.values():
+            if gone.id not in kept:  # an episode of another unit cannot be dropped from here
+                actor.require(gone.unit_code, field="residences")
         for index, residence in enumerate(person.residences):
             if old.get(residence.id) == residence:
                 continue  # unchanged episode: no need to re-check
@@ -243,6 +259,8 @@ class PersonRepository(Repository[_Storage]):
             current is None or current.guardian_id != person.guardian_id
         ):
             guardian = self._s.get_person(person.guardian_id)
+            if guardian is not None and not person_in_scope(actor, guardian):
+                raise self._outside(("监护人", "guardian"), "guardian_id")
             if guardian is None:
                 raise ValidationError(
                     "监护人记录不存在",
@@ -267,6 +285,17 @@ class PersonRepository(Repository[_Storage]):
                     code="duplicate_id_number",
                     field="id_number",
                 )
+
+
+def person_in_scope(actor: Actor, person: Person) -> bool:
+    """Whether ``actor`` may see ``person``: unrestricted, or the person's latest residence
+    episode (:attr:`Person.latest_residence`) lies in the actor's scope. Scope follows the
+    person's current place; a unit the person has left keeps only its own records (requests,
+    disputes it handled), not the ledger record."""
+    if actor.unrestricted:
+        return True
+    latest = person.latest_residence
+    return latest is not None and actor.covers(latest.unit_code)
 
 
 def _key(person: Person) -> str:

@@ -39,6 +39,7 @@ from minzu_core.testing.contract_bulk import BulkContract
 from minzu_core.testing.contract_disputes import DisputeContract
 from minzu_core.testing.contract_indicators import IndicatorContract
 from minzu_core.testing.contract_organisation import OrganisationContract
+from minzu_core.testing.contract_scope import ScopeContract
 from minzu_core.testing.contract_support import act_in_turn, assert_stale_write_refused
 from minzu_core.testing.fuzz import FuzzContract
 from minzu_core.testing.samples import (
@@ -55,7 +56,12 @@ __all__ = ["SAMPLE_UNITS", "StoreContract", "sample_person"]
 
 
 class StoreContract(
-    DisputeContract, OrganisationContract, IndicatorContract, BulkContract, FuzzContract
+    DisputeContract,
+    OrganisationContract,
+    IndicatorContract,
+    BulkContract,
+    ScopeContract,
+    FuzzContract,
 ):
     """The shared contract suite. Override ``store_backend`` to yield a fresh, empty backend."""
 
