@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given
 from stdnum.cn import ric
 
 from minzu_core.clock import CST, FixedClock
@@ -21,6 +22,7 @@ from minzu_core.codes.resident_id import (
     resident_id_from_15,
 )
 from minzu_core.errors import ValidationError
+from minzu_core.testing.strategies import resident_id_numbers
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
@@ -392,3 +394,20 @@ class TestBirthplace:
         assert birthplace_advisory("abc") == ()
         assert birthplace_advisory(None) == ()  # type: ignore[arg-type]
         assert birthplace_advisory(with_check("99999919900101001")) == ()
+
+
+@given(number=resident_id_numbers())
+def test_the_facts_of_a_valid_number_are_those_parse_reads(number: str) -> None:
+    from minzu_core.codes.resident_id import facts_of_valid_resident_id
+
+    parsed = parse_resident_id(number)
+    assert facts_of_valid_resident_id(parsed.number) == (parsed.birth_date, parsed.gender)
+
+
+@pytest.mark.parametrize("text", ["", "123", "11010519491231002", "1101051949123100X1", "abc"])
+def test_the_facts_reader_refuses_what_is_not_a_parsed_number(text: str) -> None:
+    from minzu_core.codes.resident_id import facts_of_valid_resident_id
+
+    with pytest.raises(ValidationError) as err:
+        facts_of_valid_resident_id(text)
+    assert err.value.code == "invalid_resident_id"

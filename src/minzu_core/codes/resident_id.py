@@ -43,6 +43,7 @@ __all__ = [
     "Gender",
     "ResidentId",
     "birthplace_advisory",
+    "facts_of_valid_resident_id",
     "is_valid_resident_id",
     "make_resident_id",
     "mask_resident_id",
@@ -134,6 +135,16 @@ def _date(year: int, month: int, day: int) -> datetime.date | None:
 
 def _birth_date(number: str) -> datetime.date | None:
     return _date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
+def facts_of_valid_resident_id(number: str) -> tuple[datetime.date, Gender]:
+    """``(birth date, gender)`` read from a number :func:`parse_resident_id` already accepted
+    (18 characters, normalised): no check is repeated, so a model that stores the parsed number
+    reads its facts without validating it twice. Anything else is ``invalid_resident_id``."""
+    birth = _birth_date(number) if _SHAPE.fullmatch(number) else None
+    if birth is None:
+        raise _INVALID.error("characters", "id_number")
+    return birth, _gender(number)
 
 
 def _resolve_today(today: _Today) -> datetime.date:

@@ -19,7 +19,7 @@ import attrs
 import minzu_core.fields as fields
 from minzu_core.codes.divisions import DivisionCode
 from minzu_core.codes.ethnicity import HAN
-from minzu_core.codes.resident_id import Gender, parse_resident_id
+from minzu_core.codes.resident_id import Gender, facts_of_valid_resident_id
 from minzu_core.errors import ValidationError
 from minzu_core.fields import masked_address, masked_id_number, masked_name, masked_phone
 from minzu_core.labels import LabelledEnum
@@ -176,10 +176,11 @@ class Person:
 
     def __attrs_post_init__(self) -> None:
         if self.id_number is not None:
-            rid = parse_resident_id(self.id_number)
+            # the converter parsed and validated the number; read its facts, do not re-parse
+            birth, gender = facts_of_valid_resident_id(self.id_number)
             if self.gender is None:
-                object.__setattr__(self, "gender", rid.gender)
-            elif self.gender is not rid.gender:
+                object.__setattr__(self, "gender", gender)
+            elif self.gender is not gender:
                 raise ValidationError(
                     "性别与公民身份号码不符",
                     "gender does not match the ID number",
@@ -187,8 +188,8 @@ class Person:
                     field="gender",
                 )
             if self.birth_date is None:
-                object.__setattr__(self, "birth_date", rid.birth_date)
-            elif self.birth_date != rid.birth_date:
+                object.__setattr__(self, "birth_date", birth)
+            elif self.birth_date != birth:
                 raise ValidationError(
                     "出生日期与公民身份号码不符",
                     "birth date does not match the ID number",
