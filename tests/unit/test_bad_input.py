@@ -119,3 +119,23 @@ def test_an_instant_before_the_first_utc_moment_is_refused_not_clamped() -> None
         Event("submit", datetime(1, 1, 1, 3, 0, tzinfo=CST), "a")
     assert (err.value.code, err.value.field) == ("datetime_out_of_range", "at")
     assert require_aware(datetime(1, 1, 1, 9, 0, tzinfo=CST), "at").year == 1
+
+
+def test_activity_type_filters_are_read_by_the_type_vocabulary(store: Store) -> None:
+    from datetime import date
+
+    from minzu_core.activities.model import Activity
+
+    with store.unit_of_work(ADMIN) as uow:
+        uow.activities.add(
+            Activity("safety_education", "360103001", "安全宣传", date(2019, 5, 1), participants=3),
+            reason="登记",
+        )
+        uow.commit()
+    with store.unit_of_work(ADMIN) as uow:
+        for spelling in ("safety_education", "安全宣传教育", "Safety Education"):
+            assert uow.activities.count(type=spelling) == 1
+            assert len(uow.activities.list(type=spelling)) == 1
+        with pytest.raises(ValidationError) as err:  # not a label: an error, not a silent 0
+            uow.activities.count(type="安全教育")
+        assert (err.value.code, err.value.field) == ("unknown_activity_type", "type")

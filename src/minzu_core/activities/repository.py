@@ -15,6 +15,7 @@ from datetime import date
 
 import attrs
 
+import minzu_core.fields as fields
 from minzu_core.activities.model import (
     DEFAULT_ACTIVITY_TYPES,
     Activity,
@@ -115,8 +116,22 @@ class ActivityRepository(OrgSectionRepository):
         """Like :meth:`find` but raises NotFoundError (``activity_not_found``)."""
         return self._get_record(Activity, activity_id)
 
-    @staticmethod
+    def _type_code(self, value: str | None) -> str | None:
+        """An activity-type filter read by the type vocabulary (code, or either label, built-in
+        or added): ``安全宣传教育`` is ``safety_education``; an unknown type is
+        ``ValidationError(code="unknown_activity_type")``, never a silent zero."""
+        if value is None:
+            return None
+        text = fields.as_text(value, "type")
+        for kind in self.types():
+            if text in (kind.code, kind.label_zh) or text.casefold() == kind.label_en.casefold():
+                return kind.code
+        raise ValidationError(
+            "未知的活动类型", "unknown activity type", code="unknown_activity_type", field="type"
+        )
+
     def _activity_query(
+        self,
         type: str | None,
         start_from: date | None,
         start_to: date | None,
@@ -124,7 +139,7 @@ class ActivityRepository(OrgSectionRepository):
         attendee_id: uuid.UUID | None = None,
     ) -> OrgQuery:
         return OrgQuery(
-            kinds=one_kind(type, "type"),
+            kinds=one_kind(self._type_code(type), "type"),
             date_from=start_from,
             date_to=start_to,
             parent_id=body_id,
