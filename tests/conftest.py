@@ -216,3 +216,22 @@ class ServerCandidate:
         if self._place is not None:
             drop_place(self._place)
             self._place = None
+
+
+def load_benchmark(name: str) -> Any:
+    """The module ``benchmarks/<name>.py`` (benchmarks are scripts, not a package), loaded once
+    and registered as ``minzu_benchmark_<name>``."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    module_name = f"minzu_benchmark_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module

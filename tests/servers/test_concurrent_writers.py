@@ -4,29 +4,13 @@ update and duplicate no event, and every refusal is a typed error."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from conftest import load_benchmark
 
-
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "minzu_benchmark_concurrency", ROOT / "benchmarks" / "concurrency.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-concurrency = _load()
+concurrency = load_benchmark("concurrency")
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "mysql"])

@@ -10,20 +10,18 @@ a tiny dataset built through the public API and counted by hand.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import sqlite3
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import attrs
 import pytest
 from sqlalchemy import select
 
+from conftest import load_benchmark
 from minzu_core.clock import CST, FixedClock
 from minzu_core.demo.province import generate_province, province_layout
 from minzu_core.disputes import CHANNELS, Dispute, DisputeIndex, Party
@@ -51,21 +49,9 @@ def _generate(path: Path | str, *, seed: int, workers: int) -> Any:
 
 
 ACTOR = Actor.system("test")
-ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load_baselines() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "minzu_benchmark_baselines", ROOT / "benchmarks" / "baselines.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-baselines = _load_baselines()
+baselines = load_benchmark("baselines")
 
 
 def _digest(path: Path) -> dict[str, tuple[int, str]]:

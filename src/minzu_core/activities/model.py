@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 import uuid
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -51,7 +52,9 @@ __all__ = [
     "TrainingCourse",
     "VolunteerMembership",
     "VolunteerServiceKind",
+    "activity_type_spellings",
     "default_activity_type",
+    "read_activity_type",
 ]
 
 
@@ -64,6 +67,22 @@ class ActivityType:
     label_zh: str = attrs.field(converter=fields.to_text)
     label_en: str = attrs.field(converter=fields.to_text)
     version: int = 0
+
+
+def activity_type_spellings(types: Iterable[ActivityType]) -> dict[str, str]:
+    """Every accepted spelling of ``types`` → its code: the code, the Chinese label and the
+    English label (case-folded); the first type of a spelling wins."""
+    spellings: dict[str, str] = {}
+    for kind in types:
+        for text in (kind.code, kind.label_zh, kind.label_en.casefold()):
+            spellings.setdefault(text, kind.code)
+    return spellings
+
+
+def read_activity_type(text: str, spellings: Mapping[str, str]) -> str | None:
+    """The code ``text`` spells (stripped; English labels in any case), or ``None``."""
+    text = text.strip()
+    return spellings.get(text) or spellings.get(text.casefold())
 
 
 LANGUAGE_TRAINING = "language_training"

@@ -30,7 +30,9 @@ from minzu_core.activities.model import (
     TrainingCourse,
     VolunteerMembership,
     VolunteerServiceKind,
+    activity_type_spellings,
     default_activity_type,
+    read_activity_type,
 )
 from minzu_core.checks import parse_uuid
 from minzu_core.codes.divisions import DivisionCode
@@ -122,10 +124,11 @@ class ActivityRepository(OrgSectionRepository):
         ``ValidationError(code="unknown_activity_type")``, never a silent zero."""
         if value is None:
             return None
-        text = fields.as_text(value, "type")
-        for kind in self.types():
-            if text in (kind.code, kind.label_zh) or text.casefold() == kind.label_en.casefold():
-                return kind.code
+        code = read_activity_type(
+            fields.as_text(value, "type"), activity_type_spellings(self.types())
+        )
+        if code is not None:
+            return code
         raise ValidationError(
             "未知的活动类型", "unknown activity type", code="unknown_activity_type", field="type"
         )

@@ -42,7 +42,12 @@ from typing import Any, Final, Protocol
 import attrs
 
 import minzu_core.fields as fields
-from minzu_core.activities.model import DEFAULT_ACTIVITY_TYPES, ActivityType
+from minzu_core.activities.model import (
+    DEFAULT_ACTIVITY_TYPES,
+    ActivityType,
+    activity_type_spellings,
+    read_activity_type,
+)
 from minzu_core.clock import Clock
 from minzu_core.codes.divisions import DivisionCode, Level, level_of_code
 from minzu_core.errors import MinzuError, NotFoundError, PermissionDeniedError, StoreError
@@ -635,11 +640,7 @@ def _activity_types(uow: IndicatorContext) -> dict[str, str]:
     stored = (
         session.org_query(ActivityType, OrgQuery()) if isinstance(session, OrganisationPort) else []
     )
-    spellings: dict[str, str] = {}
-    for kind in (*DEFAULT_ACTIVITY_TYPES, *stored):
-        for text in (kind.code, kind.label_zh, kind.label_en.casefold()):
-            spellings.setdefault(text, kind.code)
-    return spellings
+    return activity_type_spellings((*DEFAULT_ACTIVITY_TYPES, *stored))
 
 
 def _typed_filters(
@@ -674,10 +675,7 @@ def _typed_filters(
 def _type_code(value: Any, known: Mapping[str, str], field: str) -> Any:
     if isinstance(value, tuple | list | frozenset | set):
         return type(value)(_type_code(v, known, field) for v in value)
-    text = value.strip() if isinstance(value, str) else value
-    code = known.get(text) if isinstance(text, str) else None
-    if code is None and isinstance(text, str):
-        code = known.get(text.casefold())
+    code = read_activity_type(value, known) if isinstance(value, str) else None
     if code is None:
         allowed = sorted(set(known.values()))
         raise invalid(
