@@ -50,7 +50,7 @@ COMMUNITY = "360103001001"
 def fresh_place(url: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """A new empty PostgreSQL schema or MariaDB/MySQL database on the server at ``url``:
     ``(url, options)`` for ``open_store``; dropped afterwards."""
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", hide_parameters=True)
     name = f"minzu_bench_{uuid.uuid4().hex[:10]}"
     postgres = engine.dialect.name == "postgresql"
     with engine.connect() as conn:

@@ -173,7 +173,7 @@ def _place(url: str, name: str, *, fresh: bool) -> tuple[str, dict[str, Any]]:
     and created again)."""
     import sqlalchemy as sa
 
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT", hide_parameters=True)
     postgres = admin.dialect.name == "postgresql"
     if postgres:
         drop, create = (

@@ -114,7 +114,7 @@ def open_sized(url: str | None, persons: int, seed: int, say: Callable[[str], No
             _generate(path, persons, seed, say)
         return open_store(f"sqlite:///{path}")
     schema = _schema_name(persons, seed)
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(url, hide_parameters=True)
     try:
         exists = schema in sa.inspect(engine).get_schema_names()
     finally:

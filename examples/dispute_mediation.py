@@ -21,6 +21,7 @@ from minzu_core import CST, Actor, FixedClock, open_store
 from minzu_core.demo import run_demo
 from minzu_core.disputes import Dispute, Party
 from minzu_core.ledger import Person, Residence
+from minzu_core.privacy import ETHNIC_AFFAIRS_OFFICER, MEDIATOR
 
 T0 = datetime(2019, 9, 2, 9, 30, tzinfo=CST)
 TOWNSHIP = "360103009"
@@ -64,8 +65,8 @@ def main(url: str = "memory://") -> None:
         )
         uow.commit()
 
-    community = Actor.for_units("community-mediator", COMMUNITY)
-    township = Actor.for_units("township-officer", TOWNSHIP)
+    community = Actor.for_units("community-mediator", COMMUNITY, roles={MEDIATOR})
+    township = Actor.for_units("township-officer", TOWNSHIP, roles={ETHNIC_AFFAIRS_OFFICER})
     with store.unit_of_work(community) as uow:
         tenancy = uow.disputes.register(
             Dispute.register(

@@ -31,6 +31,7 @@ from minzu_core.indicators import (
     MissingDependencyError,
     compute,
 )
+from minzu_core.privacy import ANALYST
 
 XIHU = "360103"
 SEED_FIGURES = (
@@ -65,7 +66,7 @@ def main(url: str = "memory://") -> None:
     store = open_store(url, clock=FixedClock(datetime(2019, 12, 16, 18, 0, tzinfo=CST)))
     run_demo(store, persons=600)
     populate_demo_year(store)
-    analyst = Actor.for_units("xihu-analyst", XIHU)
+    analyst = Actor.for_units("xihu-analyst", XIHU, roles={ANALYST})
     # A request reused below with other indicators or another period (``compute(uow, request,
     # **changes)``): the district and each of its townships, over 2019 up to the report date.
     by_township = IndicatorRequest(period="2019-01-01/2019-12-16", unit=XIHU, by="township")

@@ -13,9 +13,11 @@ import attrs
 
 from minzu_core import Actor, open_store
 from minzu_core.codes import make_resident_id
+from minzu_core.codes.phone import mask_phone
 from minzu_core.demo import run_demo
 from minzu_core.errors import PermissionDeniedError
 from minzu_core.ledger import MigrationReason, Person, Residence, ResidenceStatus
+from minzu_core.privacy import COMMUNITY_CADRE
 
 
 def main(url: str = "sqlite://") -> None:
@@ -69,8 +71,18 @@ def main(url: str = "sqlite://") -> None:
         present = uow.people.count(as_of=date(2019, 12, 16))
         past = uow.people.count(as_of=date(2018, 1, 1))
         print(f"丁公路街道 cadre sees {past} person(s) on 2018-01-01 and {present} on 2019-12-16")
-    with store.unit_of_work(Actor.for_units("nanzhan-cadre", "360103010")) as uow:
-        print("南站街道 cadre reads:", uow.people.get(person.id).current_residence)
+    # Field permissions (PIPL): a cadre's roles say which field groups they may read in clear,
+    # and only for a declared purpose; without one the personal fields come back masked.
+    nanzhan = Actor.for_units("nanzhan-cadre", "360103010", roles={COMMUNITY_CADRE})
+    with store.unit_of_work(nanzhan) as uow:
+        print("南站街道 cadre, no purpose:", uow.people.get(person.id).phone)
+    with store.unit_of_work(nanzhan, purpose="台账管理", reason="核对台账") as uow:
+        seen = uow.people.get(person.id)
+        print("南站街道 cadre, 台账管理:", mask_phone(seen.phone or ""), seen.current_residence)
+    with store.unit_of_work(admin) as uow:  # every clear read is in the audit trail
+        for entry in uow.audit.who_saw(person.id):
+            print(f"  audit #{entry.seq} {entry.operation.value} by {entry.actor_id}")
+    print("audit chain problems:", store.verify_audit())
     with store.unit_of_work(Actor.for_units("other-cadre", "360103001")) as uow:
         try:
             uow.people.get(person.id)

@@ -20,6 +20,7 @@ from typing import Any
 from minzu_core import CST, Actor, FixedClock, open_store
 from minzu_core.demo import synthetic_people
 from minzu_core.hierarchy import Unit
+from minzu_core.privacy import WINDOW_CLERK
 from minzu_core.services import ServiceCategory, ServiceRequest, ServiceWindow
 
 YEAR_END = datetime(2019, 12, 31, 18, 0, tzinfo=CST)
@@ -30,7 +31,7 @@ def main(url: str = "memory://", seed: int = 2019, requests: int = 360) -> None:
     """Run the example against the store at ``url``."""
     rng = random.Random(seed)
     store = open_store(url, clock=FixedClock(YEAR_END))
-    clerk = Actor.for_units("dinggonglu-window-clerk", TOWNSHIP)
+    clerk = Actor.for_units("dinggonglu-window-clerk", TOWNSHIP, roles={WINDOW_CLERK})
     admin = Actor.system("district-admin")
     communities = [Unit.create(f"{TOWNSHIP}{n:03d}", f"丁公路示例社区{n}") for n in (1, 2, 3)]
     with store.unit_of_work(admin) as uow:

@@ -235,3 +235,120 @@ def load_benchmark(name: str) -> Any:
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
     return module
+
+
+# -- the PII scan (issue 13): no raw ID number, phone or full name in logs, errors, reprs -----
+#: Tests marked ``pii_allowed`` (they put raw data in a message on purpose): their occurrences
+#: are counted apart and do not fail them. ``MINZU_PII_SCAN=0`` turns the scan off (to time the
+#: suite without it).
+PII_ALLOWED_MARKER = "pii_allowed"
+
+
+def _pii_scanner() -> Any:
+    from minzu_core.testing.pii import PiiScanner
+
+    return PiiScanner()
+
+
+_PII: dict[str, Any] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the ``pii_allowed`` marker and install the PII scanner for the session (its
+    learning hooks see the test data of module-level constants and of every fixture)."""
+    config.addinivalue_line(
+        "markers",
+        f"{PII_ALLOWED_MARKER}: the test puts raw personal data in a message on purpose "
+        "(the PII scan counts it apart and does not fail the test)",
+    )
+    if os.environ.get("MINZU_PII_SCAN") == "0":  # for timing the suite without the scan
+        return
+    from minzu_core.testing.pii import ScanResult
+
+    scanner = _pii_scanner()
+    scanner.install()
+    _PII.update(scanner=scanner, total=ScanResult(), allowed=ScanResult(), allowed_tests=[])
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Uninstall the PII scanner."""
+    scanner = _PII.get("scanner")
+    if scanner is not None:
+        scanner.uninstall()
+
+
+@pytest.fixture(autouse=True)
+def pii_scan(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Scan every test (and its function-scoped fixtures) for raw personal data: every log
+    record of the root and SQLAlchemy loggers at DEBUG, every library error message and the
+    reprs of the records built; a finding fails the test (unless marked ``pii_allowed``)."""
+    scanner = _PII.get("scanner")
+    if scanner is None:  # MINZU_PII_SCAN=0
+        yield None
+        return
+    with scanner.window() as result:
+        yield result
+    allowed = request.node.get_closest_marker(PII_ALLOWED_MARKER) is not None
+    if allowed:
+        _PII["allowed"].add(result)
+        _PII["allowed_tests"].append(request.node.nodeid)
+        return
+    _PII["total"].add(result)
+    if result.occurrences:
+        pytest.fail(f"PII scan: {result.describe()}", pytrace=False)
+
+
+def _shield_handlers() -> None:
+    scanner = _PII.get("scanner")
+    if scanner is not None:
+        scanner.shield_handlers()
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Shield pytest's log capture handlers of the call phase from the scan's DEBUG records
+    (they get what they would get without the scan; the scan is ~free for them)."""
+    _shield_handlers()
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """As :func:`pytest_runtest_call`, for the teardown phase."""
+    _shield_handlers()
+    return (yield)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Print the PII scan figures; write them as JSON to ``$MINZU_PII_REPORT`` if set."""
+    total = _PII.get("total")
+    if total is None:
+        return
+    allowed = _PII["allowed"]
+    line = (
+        f"PII scan: {total.log_records} log records, {total.exception_messages} exception "
+        f"messages, {total.reprs} reprs scanned; {total.occurrences} occurrences"
+    )
+    if _PII["allowed_tests"]:
+        line += (
+            f" (and {allowed.occurrences} in {len(_PII['allowed_tests'])} tests marked "
+            f"{PII_ALLOWED_MARKER}, not counted)"
+        )
+    terminalreporter.write_line(line)
+    for finding in total.findings:
+        terminalreporter.write_line(f"  - {finding}")
+    path = os.environ.get("MINZU_PII_REPORT")
+    if path:
+        import json
+
+        figures = {
+            "log_records": total.log_records,
+            "exception_messages": total.exception_messages,
+            "reprs": total.reprs,
+            "occurrences": total.occurrences,
+            "findings": [str(f) for f in total.findings],
+            "allowed_tests": list(_PII["allowed_tests"]),
+            "allowed_occurrences": allowed.occurrences,
+        }
+        with open(path, "w", encoding="utf-8") as out:
+            json.dump(figures, out, ensure_ascii=False, indent=2)

@@ -51,6 +51,7 @@ from minzu_core.codes.uscc import parse_uscc
 from minzu_core.errors import ValidationError
 
 __all__ = [
+    "MASK_MARK",
     "HeldPeriod",
     "as_aware_or_none",
     "as_choice",
@@ -60,6 +61,7 @@ __all__ = [
     "as_count_or_none",
     "as_date",
     "as_date_or_none",
+    "as_extension_values",
     "as_flag",
     "as_flag_or_none",
     "as_items",
@@ -77,6 +79,7 @@ __all__ = [
     "error_field",
     "in_period",
     "invalid",
+    "is_withheld",
     "masked_address",
     "masked_id_number",
     "masked_length",
@@ -85,6 +88,7 @@ __all__ = [
     "masked_uscc",
     "named",
     "to_aware_or_none",
+    "to_birth_date_or_none",
     "to_choice",
     "to_choice_or_none",
     "to_code",
@@ -94,10 +98,12 @@ __all__ = [
     "to_date",
     "to_date_or_none",
     "to_ethnicity",
+    "to_extension_values",
     "to_flag",
     "to_flag_or_none",
     "to_gender_or_none",
     "to_id_number_or_none",
+    "to_link_or_none",
     "to_phone_or_none",
     "to_record_or_none",
     "to_records",
@@ -402,7 +408,23 @@ def _gender_or_none(value: Any, field: str) -> Gender | None:
     return typing.cast("Gender | None", as_choice(Gender, value, field, optional=True))
 
 
+#: The mark every masked (withheld) value carries; no valid name, number, date or id has it.
+MASK_MARK = "*"
+
+
+def is_withheld(value: object) -> bool:
+    """True if ``value`` is a masked text standing for a withheld value (it holds ``*``).
+
+    A record read without the permission to see a field in clear holds the field's masked
+    text; the converters of personal fields keep such text as it is, so that the record can be
+    built and changed in its other fields, and the repositories never store it (a new record
+    with a withheld value is refused; a saved one keeps the stored value)."""
+    return isinstance(value, str) and MASK_MARK in value
+
+
 def _phone_or_none(value: Any, field: str) -> str | None:
+    if is_withheld(value):
+        return typing.cast(str, value)
     text = as_text_or_none(value, field)
     return None if text is None else parse_phone(text, field=field)
 
@@ -413,8 +435,44 @@ def _uscc_or_none(value: Any, field: str) -> str | None:
 
 
 def _id_number_or_none(value: Any, field: str) -> str | None:
+    if is_withheld(value):
+        return typing.cast(str, value)
     text = as_text_or_none(value, field)
     return None if text is None else parse_resident_id(text, field=field).number
+
+
+def _birth_date_or_none(value: Any, field: str) -> dt.date | None:
+    if is_withheld(value):
+        return typing.cast(dt.date, value)  # the masked text of a withheld birth date
+    return as_date_or_none(value, field)
+
+
+def _link_or_none(value: Any, field: str) -> uuid.UUID | None:
+    if is_withheld(value):
+        return typing.cast(uuid.UUID, value)  # the masked text of a withheld link
+    return as_uuid_or_none(value, field)
+
+
+def as_extension_values(value: Any, field: str = "extensions") -> dict[str, Any]:
+    """The extension values of a record: a mapping of vocabulary-code keys to JSON scalars
+    (text, number, boolean, ``None``); ``None`` is an empty mapping. Which keys are allowed is
+    the deployment's :class:`~minzu_core.privacy.ExtensionRegistry`'s business."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise _wrong_type(field, "键值映射", "a mapping of keys to values")
+    result: dict[str, Any] = {}
+    for key, item in value.items():
+        name = as_vocabulary_code(key, field)
+        where = f"{field}.{name}"
+        if isinstance(item, str):
+            item = storable_text(item, where)
+        elif isinstance(item, float) and (item != item or item in (float("inf"), float("-inf"))):
+            raise invalid("invalid_value", "须为有限数值", "must be a finite number", where)
+        elif item is not None and not isinstance(item, bool | int | float):
+            raise _wrong_type(where, "文本、数值或布尔值", "text, a number or a boolean")
+        result[name] = item
+    return result
 
 
 def _text_or_empty(value: Any, field: str) -> str:
@@ -490,7 +548,16 @@ if TYPE_CHECKING:
         """A unified social credit code or ``None``."""
 
     def to_id_number_or_none(value: Any, /) -> str | None:
-        """A resident ID number or ``None``."""
+        """A resident ID number or ``None`` (a withheld value's mask kept)."""
+
+    def to_birth_date_or_none(value: Any, /) -> dt.date | None:
+        """A birth date or ``None`` (a withheld value's mask kept)."""
+
+    def to_extension_values(value: Any, /) -> dict[str, Any]:
+        """Extension values: vocabulary-code keys, JSON scalar values."""
+
+    def to_link_or_none(value: Any, /) -> uuid.UUID | None:
+        """A link to another person (UUID) or ``None`` (a withheld value's mask kept)."""
 
     def to_choice(value: Any, /) -> Any:
         """A member of the enum the attribute is annotated with."""
@@ -528,6 +595,9 @@ else:
     to_phone_or_none = bind(_phone_or_none)
     to_uscc_or_none = bind(_uscc_or_none)
     to_id_number_or_none = bind(_id_number_or_none)
+    to_birth_date_or_none = bind(_birth_date_or_none)
+    to_link_or_none = bind(_link_or_none)
+    to_extension_values = bind(as_extension_values)
     to_choice = _bind_typed(as_choice)
     to_choice_or_none = _bind_typed(lambda cls, v, f: as_choice(cls, v, f, optional=True))
     to_records = _bind_typed(lambda tp, v, f: as_records(_element(tp), v, f))

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any, Generic, Protocol, Self, TypeAlias, TypeVar, cast
 
@@ -34,6 +34,15 @@ from minzu_core.errors import NotFoundError, PermissionDeniedError, ValidationEr
 from minzu_core.history import ChangeKind, ChangeRecord, HistoryPort
 from minzu_core.lifecycle import Event
 from minzu_core.privacy.actor import Actor, intersect_scope
+from minzu_core.privacy.audit import AuditOperation
+from minzu_core.privacy.permissions import (
+    MASKED_TEXT,
+    FieldAccess,
+    FieldGroup,
+    SensitiveField,
+    refuse_masked,
+)
+from minzu_core.privacy.trail import AuditRecorder
 
 __all__ = [
     "CaseRecord",
@@ -45,7 +54,10 @@ __all__ = [
     "Versioned",
     "as_code",
     "scope_prefixes",
+    "subjects_of",
 ]
+
+_NARRATIVE = SensitiveField.NARRATIVE
 
 #: Repositories have a method called ``list``; annotations inside them use this alias.
 List: TypeAlias = list
@@ -60,7 +72,8 @@ S = TypeVar("S", bound=HistoryPort)
 
 class RepositoryContext(Protocol[S_co]):
     """The members a repository uses: ``actor``, ``clock``, ``session`` (the storage session
-    of the current transaction, begun lazily), ``record`` and ``today``."""
+    of the current transaction, begun lazily), ``access`` and ``trail`` (permissions and the
+    audit entries), ``record`` and ``today``."""
 
     @property
     def actor(self) -> Actor:
@@ -77,6 +90,17 @@ class RepositoryContext(Protocol[S_co]):
         """The storage session of the current transaction."""
         ...
 
+    @property
+    def access(self) -> FieldAccess:
+        """What the actor may read in clear and write in this transaction (permissions and
+        the declared purpose)."""
+        ...
+
+    @property
+    def trail(self) -> AuditRecorder:
+        """The audit entries of this transaction (reads in clear are recorded here)."""
+        ...
+
     def record(
         self,
         entity_type: str,
@@ -85,13 +109,40 @@ class RepositoryContext(Protocol[S_co]):
         kind: ChangeKind,
         reason: str,
         snapshot: Any,
+        *,
+        field_groups: Iterable[FieldGroup] = (),
+        subjects: Iterable[str] = (),
     ) -> ChangeRecord:
-        """Append a history record (who, when, why) for a change made in this transaction."""
+        """Append a history record (who, when, why) for a change made in this transaction,
+        and its audit entry (the field groups written, the persons it concerns)."""
         ...
 
     def today(self) -> date:
         """Today's date (China Standard Time) by the injected clock."""
         ...
+
+
+def subjects_of(record: Any) -> tuple[str, ...]:
+    """The ledger persons a record concerns besides itself (for the audit trail): a request's
+    applicant, a dispute's parties that are ledger persons."""
+    found: list[str] = []
+    applicant = getattr(record, "applicant_id", None)
+    if applicant is not None:
+        found.append(str(applicant))
+    for party in getattr(record, "parties", ()) or ():
+        person = getattr(party, "person_id", None)
+        if person is not None:
+            found.append(str(person))
+    return tuple(found)
+
+
+def _same_history(given: Any, current: Any, shown: Callable[[Any], Any]) -> bool:
+    """Whether a case passed to an action has the stored history (as stored, or as the actor
+    sees it: its notes may be masked)."""
+    count = len(given.events)
+    if given.events == current.events[:count]:
+        return True
+    return bool(given.events == shown(current).events[:count])
 
 
 def as_code(value: DivisionCode | str, field: str = "code") -> DivisionCode:
@@ -258,6 +309,8 @@ class Repository(Generic[S]):
             ChangeKind.CREATED,
             why,
             stored if snapshot is None else snapshot(stored),
+            field_groups=self._written_groups(stored, None),
+            subjects=subjects_of(stored),
         )
         return stored
 
@@ -284,8 +337,26 @@ class Repository(Generic[S]):
         store(stored, record.version)
         if kind is None:
             kind = ChangeKind.CORRECTED if correction else ChangeKind.UPDATED
-        self._uow.record(entity, key(stored), stored.version, kind, why, stored)
+        self._uow.record(
+            entity,
+            key(stored),
+            stored.version,
+            kind,
+            why,
+            stored,
+            field_groups=self._written_groups(stored, current),
+            subjects=subjects_of(stored),
+        )
         return stored
+
+    def _written_groups(self, record: Any, previous: Any | None) -> frozenset[FieldGroup]:
+        """The sensitive field groups a write of ``record`` (over ``previous``) changes, for
+        its audit entry. By default: ``narrative`` when a ``narrative`` text is set or changed;
+        the ledger overrides it with every personal field."""
+        text = getattr(record, "narrative", None)
+        if text and (previous is None or getattr(previous, "narrative", None) != text):
+            return frozenset({FieldGroup.NARRATIVE})
+        return frozenset()
 
     def _history(self, entity: str, key: str) -> List[ChangeRecord]:
         """The change history of one entity, oldest first (the caller checks scope)."""
@@ -364,6 +435,29 @@ class CaseRepository(Repository[S], Generic[S, K], ABC):
     def _before_act(self, current: K, action: str, data: dict[str, Any]) -> None:
         """Check the actor may take ``action`` and complete its ``data`` (e.g. a time limit)."""
 
+    def _shown(self, case: K) -> K:
+        """``case`` as the unit of work may see it: its free texts (a dispute's ``narrative``,
+        the notes of its events) masked without the ``narrative`` group in clear; a clear
+        read of them is recorded for the audit trail. Subclasses call it from
+        :meth:`_visible`."""
+        narrative = getattr(case, "narrative", None)
+        noted = any(e.note for e in case.events)
+        if not narrative and not noted:
+            return case
+        if self._uow.access.can_read(SensitiveField.NARRATIVE):
+            self._uow.trail.read(
+                self.ENTITY, str(case.id), {FieldGroup.NARRATIVE}, subjects=subjects_of(case)
+            )
+            return case
+        changes: dict[str, Any] = {}
+        if narrative:
+            changes["narrative"] = MASKED_TEXT
+        if noted:
+            changes["events"] = tuple(
+                _evolve(e, note=MASKED_TEXT) if e.note else e for e in case.events
+            )
+        return _evolve(case, **changes)
+
     # -- the shared glue -----------------------------------------------------------------------
     def _open(self, case: K, reason: str, check: Callable[[K], None]) -> K:
         """Store a newly opened case (one event, version 0) that passes ``check`` (the
@@ -373,6 +467,12 @@ class CaseRepository(Repository[S], Generic[S, K], ABC):
         if len(case.events) != 1 or case.version != 0:
             raise self._invalid_history("只能登记新的{}", "only a newly opened {}")
         check(case)
+        refuse_masked(getattr(case, "narrative", None), field="narrative", kind=_NARRATIVE)
+        refuse_masked(case.events[0].note, field="note", kind=_NARRATIVE)
+        written = set(self._written_groups(case, None))
+        if case.events[0].note.strip():
+            written.add(FieldGroup.NARRATIVE)
+        self._uow.access.require_write(written, field="narrative")
         return self._insert(
             case,
             reason,
@@ -419,21 +519,41 @@ class CaseRepository(Repository[S], Generic[S, K], ABC):
         when = self._event_time(at)
         given: K | None = None
         if isinstance(case, uuid.UUID | str):
-            current = self._get_case(case)
+            current = self._stored_case(case)
         else:
             given = self._typed(case, self.CASE, self.ID_FIELD.removesuffix("_id"))
-            current = self._get_case(given.id)
+            current = self._stored_case(given.id)
         self._before_act(current, action, data)
+        if note.strip():  # a free-text note is narrative: its group must be writable
+            refuse_masked(note, field="note", kind=_NARRATIVE)
+            self._uow.access.require_write({FieldGroup.NARRATIVE}, field="note")
         expected = current.version if given is None else given.version
         check_version(current.version, expected, self.LABEL[1])
-        if given is not None and given.events != current.events[: len(given.events)]:
+        if given is not None and not _same_history(given, current, self._shown):
             raise self._invalid_history("{}历史不一致", "the {} history does not match the store")
         changed = current.act(action, at=when, actor_id=self._uow.actor.id, note=note, **data)
         stored = _evolve(changed, version=current.version + 1)
         self._store_changed(stored, current.version)
+        self._uow.trail.wrote(
+            AuditOperation.UPDATE,
+            self.ENTITY,
+            str(stored.id),
+            groups={FieldGroup.NARRATIVE} if note.strip() else (),
+            reason=f"{action}",
+            subjects=subjects_of(stored),
+        )
         return self._visible(stored)
 
     # -- reads ---------------------------------------------------------------------------------
+    def _stored_case(self, case_id: uuid.UUID | str) -> K:
+        """The case as stored (not masked), after the scope check of :meth:`_visible`; the
+        case's not-found error if there is none."""
+        found = self._load(parse_uuid(case_id, self.ID_FIELD))
+        if found is None:
+            raise self._not_found(self.LABEL, self.NOT_FOUND, self.ID_FIELD)
+        self._visible(found)
+        return found
+
     def _find_case(self, case_id: uuid.UUID | str) -> K | None:
         """The case, or ``None``; ``PermissionDeniedError`` outside the actor's scope."""
         found = self._load(parse_uuid(case_id, self.ID_FIELD))

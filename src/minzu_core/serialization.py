@@ -22,15 +22,21 @@ __all__ = ["converter", "structure", "unstructure"]
 T = TypeVar("T")
 
 
+def _withheld(value: Any) -> bool:
+    return isinstance(value, str) and "*" in value
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter()
     conv.register_unstructure_hook(DivisionCode, lambda c: c.value)
     conv.register_structure_hook(
         DivisionCode, lambda v, _: v if isinstance(v, DivisionCode) else DivisionCode.parse(v)
     )
-    conv.register_unstructure_hook(date, lambda d: d.isoformat())
+    # A record read masked holds the masked text of a withheld date or link (``****-**-**``):
+    # it is kept as text both ways (see :func:`minzu_core.fields.is_withheld`).
+    conv.register_unstructure_hook(date, lambda d: d if isinstance(d, str) else d.isoformat())
     conv.register_structure_hook(
-        date, lambda v, _: v if isinstance(v, date) else date.fromisoformat(v)
+        date, lambda v, _: v if isinstance(v, date) or _withheld(v) else date.fromisoformat(v)
     )
     conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
     conv.register_structure_hook(
@@ -47,7 +53,8 @@ def _make_converter() -> cattrs.Converter:
     # Sets become sorted lists: JSON has no sets, and the order must be stable.
     conv.register_unstructure_hook_func(is_set, set_to_list)
     conv.register_structure_hook(
-        uuid.UUID, lambda v, _: v if isinstance(v, uuid.UUID) else uuid.UUID(str(v))
+        uuid.UUID,
+        lambda v, _: v if isinstance(v, uuid.UUID) or _withheld(v) else uuid.UUID(str(v)),
     )
     return conv
 

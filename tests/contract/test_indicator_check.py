@@ -155,7 +155,7 @@ def build(store: Store, seed: int, sizes: dict[str, int]) -> Dataset:
                         status="floating" if floating else "resident",
                         arrival=arrival,
                         departure=departure,
-                        address=None if rng.random() < 0.2 else f"示例路{index}号",
+                        address=None if rng.random() < 0.2 else f"测试路{index}号",
                         origin=("653101" if rng.random() < 0.8 else None) if floating else None,
                     )
                 )

@@ -238,6 +238,9 @@ def test_metadata_prefix_and_schema() -> None:
         "app_volunteer_members",
         "app_volunteer_hours",
         "app_history",
+        "app_audit_entries",
+        "app_audit_subjects",
+        "app_audit_head",
     }
     assert all(t.schema == "ledger" for t in tables.all())
     assert tables.persons.fullname == "ledger.app_persons"
@@ -303,7 +306,11 @@ def test_duplicate_active_id_number(backend: SqlBackend) -> None:
         session.insert_person(second)  # straight to the database: no check in Python
     assert err.value.code == "duplicate_id_number"
     assert err.value.field == "id_number"
-    assert isinstance(err.value.__cause__, IntegrityError)
+    # The driver's error (its message quotes the number) is not chained: no cause, and its
+    # context is suppressed (no traceback shows it).
+    assert err.value.__cause__ is None and err.value.__suppress_context__
+    assert isinstance(err.value.__context__, IntegrityError)
+    assert err.value.details["driver_error"]
     for text in (str(err.value), repr(err.value), str(err.value.to_dict())):
         assert number not in text and number[-4:] not in text
     # The failed write changed nothing; the session goes on.

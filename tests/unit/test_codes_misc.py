@@ -101,7 +101,8 @@ class TestMasking:
 
     def test_address(self) -> None:
         assert mask_address("江西省南昌市西湖区桃花路1号") == "江西省南昌市********"
-        assert mask_address("南昌市") == "南昌市"
+        assert mask_address("南昌市") == "南**"  # a short address is never shown whole
+        assert mask_address("南昌市西湖区") == "南昌市***"
         assert mask_address("") == ""
         assert mask_address(None) == ""  # type: ignore[arg-type]
         assert mask_name(None) == ""  # type: ignore[arg-type]

@@ -569,7 +569,8 @@ def filters_for(draw: st.DrawFn, entity: str) -> Filter:
     field = draw(st.sampled_from(sorted(ENTITY_FIELDS[entity])))
     grades = ORDERED_FIELDS.get(entity, {}).get(field)
     vocabulary = definitions.ENUMERATED_FIELDS.get(entity, {}).get(field)
-    op = draw(st.sampled_from(list(Op)))
+    personal = field in definitions.PERSONAL_FIELDS.get(entity, ())
+    op = draw(st.sampled_from([o for o in Op if o.arity == "none" or not personal]))
     if grades:
         values: st.SearchStrategy[Any] = st.sampled_from(grades)
     elif vocabulary is not None:
@@ -587,8 +588,9 @@ def filters_for(draw: st.DrawFn, entity: str) -> Filter:
 def measures(draw: st.DrawFn, role: DateRole | None = None) -> Measure:
     entity = draw(st.sampled_from(sorted(ENTITY_FIELDS)))
     fields = sorted(ENTITY_FIELDS[entity])
+    measured = sorted(ENTITY_FIELDS[entity] - definitions.PERSONAL_FIELDS.get(entity, set()))
     aggregate = draw(st.sampled_from(list(Aggregate)))
-    field = None if aggregate is Aggregate.COUNT else draw(st.sampled_from(fields))
+    field = None if aggregate is Aggregate.COUNT else draw(st.sampled_from(measured))
     role = role or draw(st.sampled_from(list(DateRole)))
     dates: dict[str, Any] = {}
     if role is DateRole.WITHIN_PERIOD:
@@ -617,9 +619,12 @@ def indicators(draw: st.DrawFn) -> Indicator:
     kind = draw(st.sampled_from(list(IndicatorKind)))
     numerator = draw(measures(kind.date_role))
     denominator = draw(st.none() | measures())
-    shared = ENTITY_FIELDS[numerator.entity]
+    shared = ENTITY_FIELDS[numerator.entity] - definitions.PERSONAL_FIELDS.get(
+        numerator.entity, set()
+    )
     if denominator is not None:
         shared = shared & ENTITY_FIELDS[denominator.entity]
+        shared = shared - definitions.PERSONAL_FIELDS.get(denominator.entity, set())
     breakdown = draw(st.none() | st.sampled_from(sorted(shared))) if shared else None
     return Indicator(
         id=draw(st.from_regex(r"[a-z][a-z0-9_]{0,20}", fullmatch=True)),
@@ -646,3 +651,19 @@ def test_any_measure_round_trips(measure: Measure) -> None:
     data = json.loads(json.dumps(unstructure(measure)))
     assert structure(data, Measure) == measure
     assert structure(data["filters"], tuple[Filter, ...]) == measure.filters
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "where"),
+    [
+        ({"filters": [Filter("id_number", "eq", "360102199003071234")]}, "filters[0].op"),
+        ({"filters": [Filter("name", "in", ("张三",))]}, "filters[0].op"),
+        ({"aggregate": "count_distinct", "field": "phone"}, "field"),
+    ],
+)
+def test_personal_fields_are_only_tested_for_presence(kwargs: dict[str, Any], where: str) -> None:
+    dated = {"date_field": "residence.arrival"}
+    assert Measure(entity="person", filters=[Filter("id_number", "not_null")], **dated)
+    with pytest.raises(ValidationError) as err:
+        Measure(entity="person", **dated, **kwargs)
+    assert (err.value.code, err.value.field) == ("personal_field", where)

@@ -124,7 +124,7 @@ def _small(url: str) -> Store:
                             unit_code=code,
                             status=status,
                             arrival=date(2018, 5, 1),
-                            address="示例路1号",
+                            address="测试路1号",
                             origin="653101" if status == "floating" else None,
                         )
                     ],

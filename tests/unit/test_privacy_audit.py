@@ -244,8 +244,12 @@ class _MemoryAudit:
     def __init__(self) -> None:
         self.entries: list[audit.AuditEntry] = []
 
-    def append_audit_entries(self, entries: list[audit.AuditEntry]) -> None:
-        self.entries.extend(entries)
+    def append_audit(
+        self, drafts: list[audit.AuditEntry], *, key: bytes | None = None
+    ) -> list[audit.AuditEntry]:
+        chained = audit.chain_entries(drafts, self.last_audit_entry(), key=key)
+        self.entries.extend(chained)
+        return chained
 
     def last_audit_entry(self) -> audit.AuditEntry | None:
         return self.entries[-1] if self.entries else None
@@ -260,7 +264,7 @@ def test_queries_by_person_actor_and_period() -> None:
     assert isinstance(store, audit.AuditPort)
     drafts = [draft(i) for i in range(10)]
     drafts.append(draft(10, entity_type="dispute", entity_id="d1", subject_ids={"p1", "p2"}))
-    store.append_audit_entries(audit.chain_entries(drafts, store.last_audit_entry()))
+    store.append_audit(drafts)
     about_p1 = store.query_audit_entries(audit.AuditQuery(person_id="p1"))
     assert [e.seq for e in about_p1] == [2, 6, 10, 11]
     by_actor = store.query_audit_entries(audit.AuditQuery(actor_id="officer-0"))

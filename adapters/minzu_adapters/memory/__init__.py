@@ -6,8 +6,9 @@ overlay, checked at write time; ``commit`` checks versions, keys and unique valu
 person per ID number, one unit version per ``(code, valid_from)``, one enrollment per trainee and
 course) once more against what others committed, then applies everything atomically under the
 store's lock. One module per context maps its port onto the layer (``hierarchy``, ``ledger``,
-``services``, ``disputes``, ``organisation``, ``history``, ``indicators``). Data lives as long as
-the backend object; ``memory://NAME`` opens a named store shared inside the process.
+``services``, ``disputes``, ``organisation``, ``history``, ``indicators``, ``audit``,
+``erasure``). Data lives as long as the backend object; ``memory://NAME`` opens a named store
+shared inside the process.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from minzu_adapters.memory.audit import AUDIT, AuditMemory
 from minzu_adapters.memory.disputes import DISPUTES, DisputeMemory
+from minzu_adapters.memory.erasure import ErasureMemory
 from minzu_adapters.memory.hierarchy import UNIT_CHANGES, UNITS, HierarchyMemory
 from minzu_adapters.memory.history import HISTORY, HistoryMemory
 from minzu_adapters.memory.indicators import IndicatorMemory
@@ -39,6 +42,7 @@ KINDS: tuple[Kind[Any], ...] = (
     DISPUTES,
     *ORG_KINDS.values(),
     HISTORY,
+    AUDIT,
 )
 
 _NAMED: dict[str, MemoryBackend] = {}
@@ -79,7 +83,15 @@ class MemoryBackend:
         self.state.load(data)
 
 
-class MemorySession(IndicatorMemory, HierarchyMemory, LedgerMemory, DisputeMemory, HistoryMemory):
+class MemorySession(
+    ErasureMemory,
+    AuditMemory,
+    IndicatorMemory,
+    HierarchyMemory,
+    LedgerMemory,
+    DisputeMemory,
+    HistoryMemory,
+):
     """One transaction on a :class:`MemoryBackend`: a private overlay of changes. It has every
     context's port (the services and organisation ports come with the indicators')."""
 

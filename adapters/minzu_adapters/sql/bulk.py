@@ -8,7 +8,9 @@ and SAVEPOINT, after the columns' own bind processing (the values a single inser
 the stored formats are the same). Elsewhere, and as the fallback for other PostgreSQL drivers,
 SQLAlchemy sends each list of rows as an ``executemany``, which it batches into multi-row
 ``INSERT … VALUES (…), (…)`` statements on PostgreSQL and MariaDB ("insertmanyvalues"). The
-whole batch runs in one SAVEPOINT, so a refused row leaves nothing of the batch behind.
+whole batch runs in one SAVEPOINT, so a refused row leaves nothing of the batch behind. Person
+and history rows are encrypted by their row builders when the store has keys (the COPY path
+streams the same tokens and blind indexes).
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from minzu_adapters.sql.history import HistoryStorage
 from minzu_adapters.sql.ledger import PersonStorage
 from minzu_adapters.sql.services import SERVICE_CASE, ServiceStorage
 from minzu_core.errors import DuplicateError
-from minzu_core.serialization import unstructure
 from minzu_core.store.bulk import BulkBatch
 
 __all__ = ["BulkStorage", "can_copy", "copy_rows"]
@@ -108,7 +109,7 @@ class BulkStorage(UnitStorage, PersonStorage, HistoryStorage, ServiceStorage, Di
             disputes.append(self._dispute_row(dispute, dispute_index))
             events += self._event_rows(DISPUTE_CASE, str(dispute.id), dispute.events, 0)
         plan += [(t.service_requests, requests), (t.disputes, disputes), (t.case_events, events)]
-        history = [self._bind(t.history, unstructure(r)) for r in batch.history]
+        history = [self._history_row(r) for r in batch.history]
         plan.append((t.history, history))
         with self._write(_duplicate, several=True) as conn:
             copying = self.use_copy and can_copy(conn)

@@ -41,6 +41,7 @@ transaction back. MySQL/MariaDB connections are put in strict SQL mode if the se
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -71,6 +72,27 @@ _DEFAULT_DRIVERS = {
 
 #: The isolation level of server transactions (see the module docstring of this module).
 SERVER_ISOLATION_LEVEL = "READ COMMITTED"
+
+
+class _WithheldRows(logging.Filter):
+    """Withholds the result rows SQLAlchemy logs at ``DEBUG`` (``"Row %r"``): rows carry
+    names, ID numbers, phones and narratives, and ``hide_parameters`` does not cover them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Row %r":
+            record.msg = "Row <withheld: result rows may hold personal data>"
+            record.args = ()
+        return True
+
+
+def _withhold_rows(engine: Engine) -> None:
+    """Put the row filter on the logger of ``engine`` (once per logger)."""
+    logger = engine.logger
+    target = getattr(logger, "logger", logger)  # an InstanceLogger (echo=...) wraps a Logger
+    if isinstance(target, logging.Logger) and not any(
+        isinstance(f, _WithheldRows) for f in target.filters
+    ):
+        target.addFilter(_WithheldRows())
 
 
 def remove_dir(path: str) -> None:
@@ -242,7 +264,8 @@ def create_store_engine(
     ``sqlite://`` (or ``sqlite:///:memory:``) becomes a private temporary database file, in a
     new directory readable only by the current user, because SQLite's ``:memory:`` databases
     cannot give isolated transactions to several connections. ``hide_parameters`` is always
-    ``True`` (bound parameters carry personal data); server engines get
+    ``True`` (bound parameters carry personal data) and the result rows SQLAlchemy logs at
+    ``DEBUG`` are withheld (the engine's logger gets a filter); server engines get
     :func:`_server_engine_options`. A malformed URL raises
     ``UnknownStoreError(code="malformed_store_url")``; an unknown dialect or driver raises
     SQLAlchemy's ``ArgumentError``/``ImportError``.
@@ -279,6 +302,7 @@ def create_store_engine(
         if isinstance(err, (ValueError, TypeError)):
             raise refused_option(err, display_url) from err
         raise
+    _withhold_rows(engine)
     if is_sqlite:
         _configure_sqlite(engine, wal=sqlite_wal, busy_timeout=sqlite_busy_timeout)
     elif engine.dialect.name in ("mysql", "mariadb"):

@@ -198,7 +198,9 @@ def _translate(
 
     if duplicate:
         if "active_id_number" in key:
-            return duplicate_id_number()
+            found = duplicate_id_number()
+            found.details.update(details)
+            return found
         made = (on_duplicate or _generic_duplicate)()
         made.details.update(details)
         if key:
@@ -225,11 +227,15 @@ def translate_errors(
         connecting: the block opens a connection; an ``OperationalError`` there means the
             database cannot be reached (:class:`ConnectionLostError`).
 
-    The new error is raised ``from`` the original, whose text is never copied.
+    The original is not chained (``from None``: no ``__cause__``, and the context is suppressed,
+    so no traceback or log record shows it): a database's message quotes the values of the
+    row (PostgreSQL ``Key (active_id_number)=(…) already exists``, MySQL ``Duplicate entry
+    '…'``), which must not reach a traceback or a log. The new error's ``details`` name the
+    driver's error class and code instead.
     """
     try:
         yield
     except sa_exc.DBAPIError as err:
-        raise _translate(err, on_duplicate, connecting) from err
+        raise _translate(err, on_duplicate, connecting) from None
     except sa_exc.DisconnectionError as err:
-        raise _connection_lost({"driver_error": type(err).__name__}) from err
+        raise _connection_lost({"driver_error": type(err).__name__}) from None

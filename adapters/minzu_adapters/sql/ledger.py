@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 from sqlalchemy import ColumnElement, RowMapping, delete, insert, or_, select
 
+from minzu_adapters.sql.crypto import ColumnCodec, codec_of
 from minzu_adapters.sql.errors import duplicate_id
 from minzu_adapters.sql.session import SessionCore, nest_rows, prefix_match
 from minzu_core.codes.ethnicity import HAN
@@ -65,6 +66,7 @@ def _from_residences(q: PersonQuery) -> bool:
 
 def _person_data(m: RowMapping) -> dict[str, Any]:
     data = {name: m[name] for name in _PERSON_FIELDS}
+    data["extensions"] = data["extensions"] or {}  # NULL: none (rows from before 0008)
     data["household"] = (
         {"division_code": m["household_code"], "address": m["household_address"]}
         if m["has_household"]
@@ -82,6 +84,10 @@ def _residence_data(m: RowMapping) -> dict[str, Any] | None:
 class PersonStorage(SessionCore):
     """The ledger primitives of :class:`~minzu_adapters.sql.store.SqlSession`."""
 
+    def _codec(self) -> ColumnCodec:
+        """The store's column codec (clear values without keys)."""
+        return codec_of(self._context)
+
     def _person_rows(self, person: Person) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         data = unstructure(person)
         residences = data.pop("residences")
@@ -92,7 +98,7 @@ class PersonStorage(SessionCore):
         data["active_id_number"] = (
             data["id_number"] if person.status is PersonStatus.ACTIVE else None
         )
-        row = self._bind(self._t.persons, data)
+        row = self._bind(self._t.persons, self._codec().encode_person(data))
         res_rows = [
             self._bind(self._t.residences, {**r, "person_id": data["id"]}, "residences.")
             for r in residences
@@ -118,7 +124,13 @@ class PersonStorage(SessionCore):
             .select_from(page.outerjoin(r, r.c.person_id == page.c.id))
             .order_by(page.c.id, r.c.arrival, r.c.id)
         )
-        persons = nest_rows(self._all(stmt), _person_data, "residences", _residence_data)
+        codec = self._codec()
+        persons = nest_rows(
+            self._all(stmt),
+            lambda m: codec.decode_person(_person_data(m)),
+            "residences",
+            _residence_data,
+        )
         return [structure(data, Person) for data in persons]
 
     def get_person(self, person_id: uuid.UUID) -> Person | None:
@@ -128,7 +140,8 @@ class PersonStorage(SessionCore):
 
     def find_active_by_id_number(self, id_number: str) -> Person | None:
         """The active person holding this normalised ID number, or ``None``."""
-        found = self._load_persons([self._t.persons.c.active_id_number == id_number])
+        keys = self._codec().active_keys(id_number)
+        found = self._load_persons([self._t.persons.c.active_id_number.in_(keys)])
         return found[0] if found else None
 
     def insert_person(self, person: Person) -> None:
@@ -163,7 +176,7 @@ class PersonStorage(SessionCore):
         if q.ethnicity is not None:
             conds.append(p.c.ethnicity == q.ethnicity)
         if q.name is not None:
-            conds.append(p.c.name == q.name)
+            conds.append(self._codec().name_condition(p, q.name))
         if q.birth_date is not None:
             conds.append(p.c.birth_date == q.birth_date)
         if q.latest_prefixes is not None:

@@ -15,6 +15,12 @@ and prefix comparisons behave exactly like Python string comparison.
 The one-active-record-per-ID-number rule is enforced by the database itself on every dialect:
 ``persons.active_id_number`` holds the ID number while the person is active and NULL otherwise,
 under a UNIQUE constraint (NULLs never collide).
+
+Encryption at rest (0007, :mod:`minzu_adapters.sql.crypto`): ``persons.id_number``, ``phone``
+and ``name`` are wide enough for an AES-GCM token (:func:`~minzu_core.privacy.keys.token_length`
+of the longest value); with keys, ``active_id_number`` and ``id_number_bidx`` hold the keyed
+blind index (64 hex characters) of the ID number and ``name_bidx`` that of the name (when names
+are encrypted). A store without keys keeps the clear values and leaves both ``*_bidx`` NULL.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from typing import Any
 
 import attrs
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -46,6 +53,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from minzu_core.errors import ValidationError
+from minzu_core.privacy.keys import token_length
 
 __all__ = [
     "MAX_IDENTIFIER_LENGTH",
@@ -76,6 +84,14 @@ NAME_LENGTH = 100
 ADDRESS_LENGTH = 255
 TEXT_LENGTH = 200
 ENUM_LENGTH = 32
+ID_NUMBER_LENGTH = 18  # resident ID number
+PHONE_LENGTH = 20
+#: Encrypted columns (0007): the token of the longest clear value (a name in UTF-8: up to 4
+#: bytes a character), and the keyed blind index (HMAC-SHA256, hex).
+ID_NUMBER_TOKEN_LENGTH = token_length(ID_NUMBER_LENGTH)  # 104
+PHONE_TOKEN_LENGTH = token_length(PHONE_LENGTH)  # 108
+NAME_TOKEN_LENGTH = token_length(4 * NAME_LENGTH)  # 612
+BLIND_INDEX_LENGTH = 64
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -150,7 +166,8 @@ class Tables:
         units: one row per unit version, keyed by :func:`minzu_core.hierarchy.unit_key`.
         unit_changes: recorded unit changes (``seq`` keeps insertion order for equal dates).
         unit_change_successors: the successor codes of each change, in order.
-        persons: ledger records (``active_id_number`` enforces one active record per number).
+        persons: ledger records (``active_id_number`` enforces one active record per number;
+            ``id_number_bidx`` and ``name_bidx``: blind indexes of an encrypting store).
         residences: residence episodes of persons (deleted with their person).
         history: the change history, one row per (entity_type, entity_id, version).
         service_windows: service windows (categories and time limits as JSON).
@@ -159,6 +176,12 @@ class Tables:
         case_events: the append-only event history of every case (service requests, disputes),
             one row per (case_id, seq).
         disputes: disputes with the index values derived from their history.
+        audit_entries: the hash-chained audit trail (0006), one row per ``seq``; no personal
+            data, only ids, codes and labels.
+        audit_subjects: the persons each audit entry concerns (entity and subjects), for "who
+            saw this person's data" (PIPL Art. 45).
+        audit_head: one row (``id = 1``): the ``seq`` and ``hash`` of the last entry. Appending
+            locks it, so concurrent transactions append one after the other (one chain).
         bodies … volunteer_hours: the organisation section (bodies, officials and technicians
             with their dated rank/title rows, appointments, the stored policy, activity types,
             activities, training, demonstration sites and their statuses, honours, volunteer
@@ -191,6 +214,9 @@ class Tables:
     volunteer_members: Table
     volunteer_hours: Table
     disputes: Table
+    audit_entries: Table
+    audit_subjects: Table
+    audit_head: Table
 
     def all(self) -> tuple[Table, ...]:
         """Every table, parents before children (the order of the attributes)."""
@@ -284,13 +310,13 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
     table(
         "persons",
         Column("id", _key(ID_LENGTH), nullable=False),
-        Column("name", String(NAME_LENGTH), nullable=False),
+        Column("name", String(NAME_TOKEN_LENGTH), nullable=False),
         Column("ethnicity", _key(2), nullable=False),
-        Column("id_number", _key(18), nullable=True),
-        Column("active_id_number", _key(18), nullable=True),
+        Column("id_number", _key(ID_NUMBER_TOKEN_LENGTH), nullable=True),
+        Column("active_id_number", _key(BLIND_INDEX_LENGTH), nullable=True),
         Column("gender", String(ENUM_LENGTH), nullable=True),
         Column("birth_date", Date, nullable=True),
-        Column("phone", String(20), nullable=True),
+        Column("phone", String(PHONE_TOKEN_LENGTH), nullable=True),
         Column("has_household", Boolean(), nullable=False),
         Column("household_code", _key(CODE_LENGTH), nullable=True),
         Column("household_address", String(ADDRESS_LENGTH), nullable=True),
@@ -299,9 +325,16 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Column("status", String(ENUM_LENGTH), nullable=False),
         Column("merged_into", _key(ID_LENGTH), nullable=True),
         Column("version", Integer, nullable=False),
+        # 0007 (added last, where ALTER TABLE … ADD COLUMN puts them): the blind indexes.
+        Column("id_number_bidx", _key(BLIND_INDEX_LENGTH), nullable=True),
+        Column("name_bidx", _key(BLIND_INDEX_LENGTH), nullable=True),
+        # 0008: the values of the deployment's declared extension fields (JSON object).
+        Column("extensions", JSONText(), nullable=True),
         PrimaryKeyConstraint("id", name=f"pk_{p}persons"),
         UniqueConstraint("active_id_number", name=f"uq_{p}persons_active_id_number"),
         Index(f"ix_{p}persons_id_number", "id_number"),
+        Index(f"ix_{p}persons_id_number_bidx", "id_number_bidx"),
+        Index(f"ix_{p}persons_name_bidx", "name_bidx", "birth_date"),
     )
     table(
         "residences",
@@ -687,6 +720,40 @@ def build_metadata(prefix: str = "minzu_", schema: str | None = None) -> tuple[M
         Column("version", Integer, nullable=False),
         PrimaryKeyConstraint("id", name=f"pk_{p}volunteer_hours"),
         Index(f"ix_{p}volunteer_hours_team_served", "team_id", "served_on"),
+    )
+    # -- audit trail (0006) ----------------------------------------------------------------
+    table(
+        "audit_entries",
+        Column("seq", BigInteger, autoincrement=False, nullable=False),
+        Column("at", UTCDateTime(), nullable=False),
+        Column("actor_id", String(128), nullable=False),
+        Column("operation", String(ENUM_LENGTH), nullable=False),
+        Column("entity_type", _key(ENUM_LENGTH), nullable=False),
+        Column("entity_id", _key(64), nullable=False),
+        Column("field_groups", String(TEXT_LENGTH), nullable=False),
+        Column("purpose", String(64), nullable=True),
+        Column("reason", Text, nullable=False),
+        Column("subject_ids", JSONText(), nullable=False),
+        Column("prev_hash", String(64), nullable=False),
+        Column("hash", String(64), nullable=False),
+        PrimaryKeyConstraint("seq", name=f"pk_{p}audit_entries"),
+        Index(f"ix_{p}audit_entries_actor", "actor_id", "seq"),
+        Index(f"ix_{p}audit_entries_entity", "entity_type", "entity_id"),
+        Index(f"ix_{p}audit_entries_at", "at"),
+    )
+    table(
+        "audit_subjects",
+        Column("seq", BigInteger, autoincrement=False, nullable=False),
+        Column("person_id", _key(64), nullable=False),
+        PrimaryKeyConstraint("seq", "person_id", name=f"pk_{p}audit_subjects"),
+        Index(f"ix_{p}audit_subjects_person", "person_id", "seq"),
+    )
+    table(
+        "audit_head",
+        Column("id", Integer, autoincrement=False, nullable=False),
+        Column("seq", BigInteger, autoincrement=False, nullable=False),
+        Column("hash", String(64), nullable=False),
+        PrimaryKeyConstraint("id", name=f"pk_{p}audit_head"),
     )
     tables = Tables(**made)
     _check_identifiers(tables)

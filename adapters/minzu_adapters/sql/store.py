@@ -6,7 +6,8 @@ transaction) and :func:`open_sql_store`, the entry point of the SQL URL schemes.
 helpers) and one storage mixin per domain context: :mod:`~minzu_adapters.sql.hierarchy`,
 :mod:`~minzu_adapters.sql.ledger`, :mod:`~minzu_adapters.sql.history`,
 :mod:`~minzu_adapters.sql.services`, :mod:`~minzu_adapters.sql.disputes`,
-:mod:`~minzu_adapters.sql.organisation` and :mod:`~minzu_adapters.sql.indicators`, and
+:mod:`~minzu_adapters.sql.organisation`, :mod:`~minzu_adapters.sql.indicators` and
+:mod:`~minzu_adapters.sql.audit` (the hash-chained audit trail), and
 :mod:`~minzu_adapters.sql.bulk` (whole batches of new records). The engine
 is configured by :mod:`~minzu_adapters.sql.engine` (SQLite transactions, isolation levels) and
 the schema managed by :mod:`~minzu_adapters.sql.migrate`.
@@ -14,14 +15,18 @@ the schema managed by :mod:`~minzu_adapters.sql.migrate`.
 
 from __future__ import annotations
 
+import logging
 import weakref
 from typing import Any
 
 from sqlalchemy import Engine, Table, text
 
+from minzu_adapters.sql.audit import AuditStorage
 from minzu_adapters.sql.bulk import BulkStorage
+from minzu_adapters.sql.crypto import ColumnCodec, Progress, make_codec, rotate_keys, with_codec
 from minzu_adapters.sql.disputes import DisputeStorage
 from minzu_adapters.sql.engine import create_store_engine, refused_option, remove_dir
+from minzu_adapters.sql.erasure import ErasureStorage
 from minzu_adapters.sql.errors import translate_errors
 from minzu_adapters.sql.hierarchy import UnitStorage
 from minzu_adapters.sql.history import HistoryStorage
@@ -39,9 +44,12 @@ from minzu_adapters.sql.schema import build_metadata
 from minzu_adapters.sql.services import ServiceStorage
 from minzu_adapters.sql.session import SqlContext
 from minzu_core.errors import StoreError
+from minzu_core.privacy.keys import KeyProvider
 from minzu_core.store.ports import StoreSession
 
 __all__ = ["SqlBackend", "SqlSession", "open_sql_store"]
+
+_log = logging.getLogger("minzu_adapters.sql")
 
 
 class SqlBackend:
@@ -63,6 +71,7 @@ class SqlBackend:
         schema: str | None = None,
         url: str | None = None,
         temp_dir: str | None = None,
+        encrypt_names: bool = False,
     ) -> None:
         self.engine = engine
         self.prefix = prefix
@@ -74,6 +83,34 @@ class SqlBackend:
         self._cleanup = weakref.finalize(self, remove_dir, temp_dir) if temp_dir else None
         self._closed = False
         self._context = SqlContext.of(engine, self.tables, self._url)
+        self._encrypt_names = encrypt_names
+        self._codec: ColumnCodec | None = None  # set by use_keys
+        self._plaintext_noted = False
+
+    def use_keys(self, provider: KeyProvider) -> None:
+        """Encrypt ID numbers and phones (and names, if opened with ``encrypt_names=True``)
+        under ``provider``'s keys, with blind indexes for the lookups
+        (:mod:`~minzu_adapters.sql.crypto`). Called by :func:`minzu_core.store.open_store`
+        with its ``keys`` before any unit of work; sessions begun earlier keep clear values."""
+        self._codec = make_codec(provider, encrypt_names=self._encrypt_names)
+        self._context = with_codec(self._context, self._codec)
+
+    @property
+    def encrypted(self) -> bool:
+        """True if the store encrypts at rest (:meth:`use_keys` was called)."""
+        return self._codec is not None
+
+    def rotate_keys(self, *, batch: int = 1000, progress: Progress | None = None) -> int:
+        """Re-encrypt every value not under the current key id (clear values too), ``batch``
+        rows a transaction; resumable. Returns the rows rewritten; see
+        :func:`minzu_adapters.sql.crypto.rotate_keys`."""
+        if self._codec is None:
+            raise StoreError(
+                "未配置密钥, 无法轮换",
+                "no key provider: nothing to rotate to",
+                code="keys_required",
+            )
+        return rotate_keys(self.engine, self.tables, self._codec, batch=batch, progress=progress)
 
     @property
     def url(self) -> str:
@@ -124,6 +161,12 @@ class SqlBackend:
         """Start a session (its transaction begins with its first statement)."""
         if self._closed:
             raise StoreError("存储已关闭", "the store is closed", code="store_closed")
+        if self._codec is None and not self._plaintext_noted:
+            self._plaintext_noted = True
+            _log.warning(
+                "未配置密钥: 身份证号和电话以明文存储 / no key provider: ID numbers and phones "
+                "are stored in plaintext (open_store(url, keys=...) encrypts them)"
+            )
         return SqlSession(self)
 
     def close(self) -> None:
@@ -156,6 +199,8 @@ class SqlBackend:
 
 
 class SqlSession(
+    ErasureStorage,
+    AuditStorage,
     BulkStorage,
     UnitStorage,
     PersonStorage,
@@ -183,6 +228,7 @@ def open_sql_store(
     create_tables: bool = True,
     sqlite_wal: bool = True,
     sqlite_busy_timeout: float = 5.0,
+    encrypt_names: bool = False,
     **engine_options: Any,
 ) -> SqlBackend:
     """Open (and by default create) a SQL store: the entry point for ``sqlite``,
@@ -207,6 +253,9 @@ def open_sql_store(
             databases on network file systems.
         sqlite_busy_timeout: seconds an SQLite connection waits for a lock before the write is
             refused as a conflict.
+        encrypt_names: with keys (:meth:`SqlBackend.use_keys`), also encrypt names (a blind
+            index keeps the likely-duplicates query working). Without keys the store keeps
+            clear values and logs one warning, when its first session begins.
         engine_options: passed to :func:`sqlalchemy.create_engine` (``hide_parameters`` is
             always ``True``, whatever is passed, so that logs and error texts never show
             personal data; on
@@ -218,7 +267,12 @@ def open_sql_store(
     )
     try:
         backend = SqlBackend(
-            opened.engine, prefix=prefix, schema=schema, url=opened.url, temp_dir=opened.temp_dir
+            opened.engine,
+            prefix=prefix,
+            schema=schema,
+            url=opened.url,
+            temp_dir=opened.temp_dir,
+            encrypt_names=encrypt_names,
         )
     except BaseException:
         opened.dispose()

@@ -11,17 +11,27 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from minzu_core import __version__
-from minzu_core.errors import MinzuError, StoreError
+from minzu_core.cli.audit import audit_app
+from minzu_core.cli.common import (
+    PrefixOption,
+    SchemaOption,
+    SqlStoreOption,
+    StoreOption,
+    err_console,
+    friendly,
+    out_console,
+)
+from minzu_core.cli.keys import keys_app
+from minzu_core.cli.rights import person_app, retention_app
+from minzu_core.errors import StoreError
 
 if TYPE_CHECKING:
     from minzu_core.store.ports import SchemaManaged
@@ -40,34 +50,10 @@ schema_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(schema_app, name="schema")
-
-_out = Console()
-if not _out.is_terminal:  # files and pipes: wide enough for the report tables
-    _out = Console(width=160)
-_err = Console(stderr=True)
-
-StoreOption = Annotated[str, typer.Option("--store", help="Store URL, e.g. sqlite:///minzu.db")]
-SqlStoreOption = Annotated[
-    str, typer.Option("--store", help="SQL store URL, e.g. postgresql+psycopg://host/db")
-]
-PrefixOption = Annotated[str, typer.Option("--prefix", help="Table-name prefix.")]
-SchemaOption = Annotated[
-    str | None, typer.Option("--schema", help="Database schema (default: the connection's).")
-]
-
-
-def _friendly(func: Any) -> Any:
-    """Turn a MinzuError into a one-line message and exit status 2 (no traceback)."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except MinzuError as exc:
-            _err.print(f"错误 error: {exc}", markup=False, highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper
+app.add_typer(audit_app, name="audit")
+app.add_typer(keys_app, name="keys")
+app.add_typer(person_app, name="person")
+app.add_typer(retention_app, name="retention")
 
 
 @app.callback()
@@ -75,12 +61,12 @@ def _root(
     version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
 ) -> None:
     if version:
-        _out.print(f"minzu-core {__version__}")
+        out_console.print(f"minzu-core {__version__}")
         raise typer.Exit(0)
 
 
 @app.command()
-@_friendly
+@friendly
 def demo(
     store: StoreOption = "sqlite:///minzu-demo.db",
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 2019,
@@ -100,9 +86,9 @@ def demo(
             TextColumn("台账 ledger"),
             BarColumn(),
             MofNCompleteColumn(),
-            console=_err,
+            console=err_console,
             transient=True,
-            disable=not _err.is_terminal,
+            disable=not err_console.is_terminal,
         ) as bar,
     ):
         task = bar.add_task("ledger", total=persons)
@@ -171,7 +157,7 @@ def _print_demo(report: Any, result: Any, added: int, present: int) -> None:
         "合计 total",
         *(_shown(by_key.get((ind, meta.scope_code))) for ind, _ in _DEMO_COLUMNS),
     )
-    _out.print(table)
+    out_console.print(table)
     overview = Table(title=f"{meta.title_zh} / {meta.title_en}")
     overview.add_column("指标 indicator")
     overview.add_column("值 value", justify="right")
@@ -185,7 +171,7 @@ def _print_demo(report: Any, result: Any, added: int, present: int) -> None:
                 "" if row.numerator is None else f"{row.numerator:g}",
                 "" if row.denominator is None else f"{row.denominator:g}",
             )
-    _out.print(overview)
+    out_console.print(overview)
 
 
 def _indicator_table(table: Any) -> Table:
@@ -271,7 +257,7 @@ CompareOption = Annotated[
 
 
 @app.command()
-@_friendly
+@friendly
 def indicators(
     store: StoreOption,
     period: PeriodOption,
@@ -319,11 +305,11 @@ def indicators(
     if output_format == "xlsx":
         assert output is not None
         table.to_xlsx(output)
-        _err.print(f"{len(table)} rows written to {output}", markup=False)
+        err_console.print(f"{len(table)} rows written to {output}", markup=False)
         return
     if output_format == "table":
         if output is None:
-            _out.print(_indicator_table(table))
+            out_console.print(_indicator_table(table))
             return
         output_format = "markdown"
     if output_format == "json":
@@ -343,11 +329,11 @@ def indicators(
             table.to_csv(output)
         else:
             output.write_text(text, encoding="utf-8")
-        _err.print(f"{len(table)} rows written to {output}", markup=False)
+        err_console.print(f"{len(table)} rows written to {output}", markup=False)
 
 
 @app.command()
-@_friendly
+@friendly
 def report(
     store: StoreOption,
     period: PeriodOption,
@@ -370,13 +356,15 @@ def report(
     with open_store(store) as opened, opened.unit_of_work(Actor.system("minzu-cli")) as uow:
         table = compute(uow, request)
     written = write_report(table, output, charts=charts)
-    _err.print(f"report written to {written.path} with {len(written.charts)} charts", markup=False)
+    err_console.print(
+        f"report written to {written.path} with {len(written.charts)} charts", markup=False
+    )
     for note in written.notes:
-        _err.print(note, markup=False)
+        err_console.print(note, markup=False)
 
 
 @units_app.command("load")
-@_friendly
+@friendly
 def units_load(
     source: Annotated[
         str, typer.Argument(help="NBS-format CSV file, or a shipped edition: jiangxi-2019")
@@ -397,7 +385,7 @@ def units_load(
                 uow.units.add(unit, reason=reason)
                 added += 1
         uow.commit()
-    _out.print(f"{added} units added, {len(units) - added} already present")
+    out_console.print(f"{added} units added, {len(units) - added} already present")
 
 
 def _schema_backend(store: str, prefix: str, schema: str | None) -> SchemaManaged:
@@ -445,17 +433,17 @@ def _on_schema(
 
 
 @schema_app.command("create")
-@_friendly
+@friendly
 def schema_create(
     store: SqlStoreOption, prefix: PrefixOption = "minzu_", schema: SchemaOption = None
 ) -> None:
     """Create the tables in a new database and stamp the newest revision."""
     revision = _on_schema(store, prefix, schema, lambda backend: backend.schema_create())
-    _out.print(f"tables created, schema at revision {revision}")
+    out_console.print(f"tables created, schema at revision {revision}")
 
 
 @schema_app.command("upgrade")
-@_friendly
+@friendly
 def schema_upgrade(
     store: SqlStoreOption,
     prefix: PrefixOption = "minzu_",
@@ -470,19 +458,19 @@ def schema_upgrade(
 
     before, after = _on_schema(store, prefix, schema, upgrade)
     if before == after:
-        _out.print(f"schema already at revision {after}")
+        out_console.print(f"schema already at revision {after}")
     else:
-        _out.print(f"schema upgraded from {before or 'none'} to {after}")
+        out_console.print(f"schema upgraded from {before or 'none'} to {after}")
 
 
 @schema_app.command("current")
-@_friendly
+@friendly
 def schema_current(
     store: SqlStoreOption, prefix: PrefixOption = "minzu_", schema: SchemaOption = None
 ) -> None:
     """Print the revision the database is at and the newest one."""
     current, head = _on_schema(store, prefix, schema, lambda backend: backend.schema_revision())
-    _out.print(f"current {current or 'none'}, head {head}")
+    out_console.print(f"current {current or 'none'}, head {head}")
 
 
 @app.command()
@@ -491,7 +479,7 @@ def stores() -> None:
     from minzu_core.store.factory import available_schemes
 
     for scheme in available_schemes():
-        _out.print(scheme)
+        out_console.print(scheme)
 
 
 def main(argv: list[str] | None = None) -> None:

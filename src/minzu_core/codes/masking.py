@@ -25,8 +25,10 @@ def mask_name(name: str) -> str:
 
 
 def mask_address(text: str) -> str:
-    """Keep the first six characters of an address, one ``*`` per remaining character."""
+    """Keep the first six characters of an address (at most half of a short one, so that an
+    address is never shown whole), one ``*`` per remaining character."""
     if not isinstance(text, str):
         return ""
     value = text.strip()
-    return value[:ADDRESS_KEEP] + "*" * max(0, len(value) - ADDRESS_KEEP)
+    keep = min(ADDRESS_KEEP, len(value) // 2)
+    return value[:keep] + "*" * (len(value) - keep)

@@ -80,8 +80,8 @@ class DisputeRepository(CaseRepository[_Storage, Dispute]):
         if not (actor.covers(case.origin_unit) or actor.covers(case.handling_unit)):
             raise self._outside(self.LABEL, self.ID_FIELD)
         if not actor.covers(case.handling_unit) and case.narrative is not None:
-            return attrs.evolve(case, narrative=None)
-        return case
+            case = attrs.evolve(case, narrative=None)
+        return self._shown(case)
 
     def _load(self, case_id: uuid.UUID) -> Dispute | None:
         return self._s.get_dispute(case_id)

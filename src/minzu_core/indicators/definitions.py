@@ -97,6 +97,7 @@ __all__ = [
     "ENTITY_UNIT_FIELDS",
     "ENUMERATED_FIELDS",
     "ORDERED_FIELDS",
+    "PERSONAL_FIELDS",
     "RESIDENCE_FIELDS",
     "Aggregate",
     "DateRole",
@@ -295,6 +296,17 @@ DERIVED_FIELDS: dict[str, dict[str, str]] = {
     },
     "honour": {},
     "service_hours": {"team.unit_code": "code: the unit of the volunteer team (a body)"},
+}
+
+#: Personal fields an indicator may only test for presence (``is_null`` / ``not_null``, e.g.
+#: ledger completeness): never compared, measured or broken down by (DESIGN §6: indicators read
+#: no personal field in clear; on a store that encrypts at rest they hold tokens).
+PERSONAL_FIELDS: Final[dict[str, frozenset[str]]] = {
+    "person": frozenset(
+        {"name", "id_number", "phone", "household.address", "residence.address", "guardian_id"}
+    ),
+    "residence": frozenset({"address"}),
+    "dispute": frozenset({"narrative"}),
 }
 
 _STORED: Final[dict[str, tuple[str, ...]]] = {
@@ -813,6 +825,14 @@ class Measure:
                 "field",
             )
         self._known(self.field, "field")
+        if self.field in PERSONAL_FIELDS.get(self.entity, ()):
+            raise invalid(
+                "personal_field",
+                f"指标不读取个人信息: {self.field}",
+                f"indicators read no personal data: {self.field}",
+                "field",
+                name=self.field,
+            )
 
     def _check_dates(self) -> None:
         if self.date_role is DateRole.WITHIN_PERIOD:
@@ -855,6 +875,15 @@ class Measure:
     def _checked(self, condition: Filter, index: int) -> Filter:
         """``condition`` checked against the entity, its values on an enumerated field parsed."""
         self._known(condition.field, f"filters[{index}].field")
+        if condition.field in PERSONAL_FIELDS.get(self.entity, ()) and condition.op.arity != "none":
+            raise invalid(
+                "personal_field",
+                f"指标不读取个人信息: 字段 {condition.field} 只能判断是否为空",
+                f"indicators read no personal data: {condition.field} takes only "
+                "is_null / not_null",
+                f"filters[{index}].op",
+                name=condition.field,
+            )
         condition = self._parse_enumerated(condition, index)
         self._check_ordered(condition, index)
         return condition
@@ -1110,6 +1139,16 @@ class Indicator:
             )
         if self.breakdown is not None:
             for part, measure in (("numerator", self.numerator), ("denominator", self.denominator)):
+                if measure is not None and self.breakdown in PERSONAL_FIELDS.get(
+                    measure.entity, ()
+                ):
+                    raise invalid(
+                        "personal_field",
+                        f"指标不按个人信息分组: {self.breakdown}",
+                        f"indicators are not broken down by personal data: {self.breakdown}",
+                        "breakdown",
+                        name=self.breakdown,
+                    )
                 if measure is not None and self.breakdown not in ENTITY_FIELDS[measure.entity]:
                     raise invalid(
                         "unknown_field",

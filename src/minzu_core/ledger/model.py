@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import uuid
 from datetime import date
+from typing import Any
 
 import attrs
 
@@ -149,6 +150,15 @@ class Person:
 
     Use :func:`attrs.evolve` to change a record; save it through the unit of work, which checks
     the version (``version`` is 0 for a record never stored).
+
+    ``extensions`` holds the values of the deployment's declared extension fields (text,
+    numbers, booleans); the store refuses a key its
+    :class:`~minzu_core.privacy.ExtensionRegistry` does not declare.
+
+    A record read without the permission to see a personal field in clear holds the field's
+    masked text instead (``张*``, ``3601**********0014``, ``****-**-**``;
+    :func:`minzu_core.fields.is_withheld`); such a record can be changed in its other fields
+    and saved — the stored values stay — but not added as a new record.
     """
 
     name: str = attrs.field(converter=fields.to_text, repr=masked_name)
@@ -157,7 +167,7 @@ class Person:
         default=None, converter=fields.to_id_number_or_none, repr=masked_id_number
     )
     gender: Gender | None = attrs.field(default=None, converter=fields.to_gender_or_none)
-    birth_date: date | None = attrs.field(default=None, converter=fields.to_date_or_none)
+    birth_date: date | None = attrs.field(default=None, converter=fields.to_birth_date_or_none)
     phone: str | None = attrs.field(
         default=None, converter=fields.to_phone_or_none, repr=masked_phone
     )
@@ -167,15 +177,21 @@ class Person:
     language: LanguageProficiency | None = attrs.field(
         default=None, converter=fields.to_choice_or_none
     )
-    guardian_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
+    guardian_id: uuid.UUID | None = attrs.field(default=None, converter=fields.to_link_or_none)
     residences: tuple[Residence, ...] = attrs.field(default=(), converter=fields.to_records)
     status: PersonStatus = attrs.field(default=PersonStatus.ACTIVE, converter=fields.to_choice)
     merged_into: uuid.UUID | None = attrs.field(default=None, converter=fields.to_uuid_or_none)
+    extensions: dict[str, Any] = attrs.field(
+        factory=dict,
+        converter=fields.to_extension_values,
+        hash=False,
+        repr=lambda values: f"<{len(values)} extension values>",
+    )
     id: uuid.UUID = attrs.field(factory=uuid.uuid4, converter=fields.to_uuid)
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
-        if self.id_number is not None:
+        if self.id_number is not None and not fields.is_withheld(self.id_number):
             # the converter parsed and validated the number; read its facts, do not re-parse
             birth, gender = facts_of_valid_resident_id(self.id_number)
             if self.gender is None:
@@ -250,7 +266,7 @@ class Person:
 
     def age_on(self, day: date) -> int | None:
         """Age in whole years on ``day``, if the birth date is known."""
-        if self.birth_date is None:
+        if not isinstance(self.birth_date, date):  # unknown, or withheld (masked)
             return None
         born = self.birth_date
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))

@@ -1,4 +1,10 @@
-"""The repository of the ledger (台账仓储): persons and their residence episodes."""
+"""The repository of the ledger (台账仓储): persons and their residence episodes.
+
+Every record read comes back as the unit of work may see it (:mod:`minzu_core.ledger.masking`):
+personal fields the actor's roles may not read in clear for the declared purpose are masked,
+and each record read with a field group in clear is recorded for the audit trail. A write needs
+the write permission of every field group it changes; a masked value is never stored.
+"""
 
 from __future__ import annotations
 
@@ -17,12 +23,21 @@ from minzu_core.errors import DuplicateError, PermissionDeniedError, ValidationE
 from minzu_core.hierarchy.ports import HierarchyPort
 from minzu_core.hierarchy.repository import stored_versions
 from minzu_core.history import ChangeKind, ChangeRecord, HistoryPort
+from minzu_core.ledger.masking import (
+    refuse_withheld,
+    restore_withheld,
+    shown_person,
+    written_groups,
+)
 from minzu_core.ledger.model import Person, PersonStatus, ResidenceStatus
 from minzu_core.ledger.ports import LedgerPort, PersonQuery
 from minzu_core.privacy.actor import Actor
+from minzu_core.privacy.extensions import ExtensionRegistry
+from minzu_core.privacy.permissions import FieldGroup
 from minzu_core.repository import Label, List, Repository, RepositoryContext
 
 __all__ = [
+    "LedgerContext",
     "PersonRepository",
     "person_in_scope",
 ]
@@ -32,6 +47,16 @@ class _Storage(HierarchyPort, LedgerPort, HistoryPort, Protocol):
     """The ports the person repository uses."""
 
 
+class LedgerContext(RepositoryContext[_Storage], Protocol):
+    """What the person repository uses of its unit of work: the common context and the
+    deployment's declared extension fields."""
+
+    @property
+    def extensions(self) -> ExtensionRegistry:
+        """The declared extension fields of persons."""
+        ...
+
+
 _PERSON: Label = ("人员记录", "person")
 _RESIDENCE: Label = ("居住地", "residence ")
 
@@ -39,7 +64,9 @@ _RESIDENCE: Label = ("居住地", "residence ")
 class PersonRepository(Repository[_Storage]):
     """The ledger: persons and their residence episodes."""
 
-    def __init__(self, uow: RepositoryContext[_Storage]) -> None:
+    _uow: LedgerContext
+
+    def __init__(self, uow: LedgerContext) -> None:
         super().__init__(uow)
 
     # -- scope ---------------------------------------------------------------------------------
@@ -49,6 +76,29 @@ class PersonRepository(Repository[_Storage]):
     def _require_visible(self, person: Person) -> None:
         if not self._visible(person):
             raise self._outside(_PERSON, "residences")
+
+    def _shown(self, person: Person) -> Person:
+        """``person`` as the unit of work may see it (masked where it may not read in clear),
+        its clear read recorded for the audit trail."""
+        shown, clear = shown_person(
+            person, self._uow.access, self._uow.today(), self._uow.extensions
+        )
+        self._uow.trail.read("person", str(person.id), clear)
+        return shown
+
+    def _written_groups(self, record: object, previous: object | None) -> frozenset[FieldGroup]:
+        if not isinstance(record, Person):  # pragma: no cover - the repository stores persons
+            return frozenset()
+        before = previous if isinstance(previous, Person) else None
+        return written_groups(record, before, self._uow.today(), self._uow.extensions)
+
+    def _require_write(self, person: Person, current: Person | None) -> None:
+        """``PermissionDeniedError(code="field_group_denied")`` unless the actor may write
+        every field group the write changes."""
+        if person.extensions:  # undeclared keys (and religion, risk scores) are refused
+            self._uow.extensions.check(person.extensions)
+        groups = written_groups(person, current, self._uow.today(), self._uow.extensions)
+        self._uow.access.require_write(groups, field="person")
 
     def _stored(self, person_id: uuid.UUID) -> Person:
         """The stored record (in scope), or ``NotFoundError(code="person_not_found")``."""
@@ -60,9 +110,10 @@ class PersonRepository(Repository[_Storage]):
     def find(self, person_id: uuid.UUID | str) -> Person | None:
         """The person with this id, or ``None``; raises PermissionDeniedError out of scope."""
         person = self._s.get_person(parse_uuid(person_id, "id"))
-        if person is not None:
-            self._require_visible(person)
-        return person
+        if person is None:
+            return None
+        self._require_visible(person)
+        return self._shown(person)
 
     def get(self, person_id: uuid.UUID | str) -> Person:
         """Like :meth:`find` but raises :class:`NotFoundError` (code ``person_not_found``)."""
@@ -73,9 +124,10 @@ class PersonRepository(Repository[_Storage]):
         store's clock: one whose birth date is after today is ``birth_date_in_future``."""
         number = parse_resident_id(id_number, today=self._uow.today()).number
         person = self._s.find_active_by_id_number(number)
-        if person is not None:
-            self._require_visible(person)
-        return person
+        if person is None:
+            return None
+        self._require_visible(person)
+        return self._shown(person)
 
     def _query(
         self,
@@ -122,7 +174,8 @@ class PersonRepository(Repository[_Storage]):
         query = self._query(within, as_of, status, minority, ethnicity)
         if query is None:
             return []
-        return self._s.query_persons(attrs.evolve(query, limit=limit, offset=offset))
+        found = self._s.query_persons(attrs.evolve(query, limit=limit, offset=offset))
+        return [self._shown(p) for p in found]
 
     def count(
         self,
@@ -148,11 +201,11 @@ class PersonRepository(Repository[_Storage]):
             PersonQuery(name=person.name, birth_date=person.birth_date, ethnicity=person.ethnicity),
         )
         found = [] if query is None else self._s.query_persons(query)
-        return [p for p in found if p.id != person.id]
+        return [self._shown(p) for p in found if p.id != person.id]
 
     def history(self, person_id: uuid.UUID | str) -> List[ChangeRecord]:
         """Every recorded change of a person, oldest first."""
-        person = self.get(person_id)
+        person = self._stored(parse_uuid(person_id, "id"))
         return self._history("person", str(person.id))
 
     # -- writes --------------------------------------------------------------------------------
@@ -167,10 +220,12 @@ class PersonRepository(Repository[_Storage]):
                 code="invalid_status",
                 field="status",
             )
+        refuse_withheld(person)
         if self._s.get_person(person.id) is not None:
             raise DuplicateError(
                 "人员记录标识重复", "a person with this id exists", code="duplicate_id", field="id"
             )
+        self._require_write(person, None)
         self._check(person, None)
         return self._insert(person, why, "person", _key, self._s.insert_person)
 
@@ -181,6 +236,8 @@ class PersonRepository(Repository[_Storage]):
         why = require_reason(reason)
         current = self._stored(person.id)
         check_version(current.version, person.version, "person")
+        person = restore_withheld(person, current)
+        self._require_write(person, current)
         self._check(person, current)
         return self._update(
             person, current, why, "person", _key, self._s.update_person, correction=correction
@@ -199,7 +256,7 @@ class PersonRepository(Repository[_Storage]):
                 code="invalid_merge",
                 field="merged_into",
             )
-        target = self.get(keep.id)
+        target = self._stored(keep.id)
         if target.status is not PersonStatus.ACTIVE:
             raise ValidationError(
                 "合并目标须为有效记录",
@@ -207,8 +264,10 @@ class PersonRepository(Repository[_Storage]):
                 code="invalid_merge",
                 field="merged_into",
             )
-        merged = attrs.evolve(duplicate, status=PersonStatus.MERGED, merged_into=keep.id)
         current = self._stored(duplicate.id)
+        merged = attrs.evolve(
+            restore_withheld(duplicate, current), status=PersonStatus.MERGED, merged_into=keep.id
+        )
         store = self._s.update_person
         return self._update(merged, current, why, "person", _key, store, kind=ChangeKind.MERGED)
 

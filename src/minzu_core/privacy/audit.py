@@ -44,6 +44,7 @@ __all__ = [
     "AuditProblemKind",
     "AuditQuery",
     "canonical_form",
+    "chain_after",
     "chain_entries",
     "entry_hash",
     "iter_chain",
@@ -144,8 +145,16 @@ def chain_entries(
 ) -> list[AuditEntry]:
     """Number and hash ``drafts`` to follow ``previous`` (the last stored entry; ``None`` for a
     new chain). Any ``seq``/``prev_hash``/``hash`` the drafts carry is replaced."""
-    seq = previous.seq if previous is not None else 0
-    prev_hash = previous.hash if previous is not None else GENESIS_HASH
+    if previous is None:
+        return chain_after(drafts, 0, GENESIS_HASH, key=key)
+    return chain_after(drafts, previous.seq, previous.hash, key=key)
+
+
+def chain_after(
+    drafts: Iterable[AuditEntry], seq: int, prev_hash: str, *, key: bytes | None = None
+) -> list[AuditEntry]:
+    """Number and hash ``drafts`` to follow the entry ``seq`` whose hash is ``prev_hash`` (a
+    store's recorded head: ``0`` and :data:`GENESIS_HASH` for an empty trail)."""
     chained: list[AuditEntry] = []
     for draft in drafts:
         seq += 1
@@ -356,10 +365,15 @@ class AuditQuery:
 class AuditPort(Protocol):
     """Storage primitives of the audit trail (append-only; no update, no delete)."""
 
-    def append_audit_entries(self, entries: Sequence[AuditEntry]) -> None:
-        """Append chained entries. The first must follow the stored last one (``seq`` one more);
-        if another session appended first, raise :class:`~minzu_core.errors.ConcurrencyError`
-        (``seq`` is unique in the store) so the caller re-chains and retries."""
+    def append_audit(
+        self, drafts: Sequence[AuditEntry], *, key: bytes | None = None
+    ) -> list[AuditEntry]:
+        """Chain ``drafts`` after the last stored entry (:func:`chain_entries`, hashed under
+        ``key``) and store them as part of the session's transaction; return the chained
+        entries. Concurrent sessions must append one after the other so that the store holds one
+        chain: an adapter locks the chain's head until its transaction ends (SQL:
+        ``SELECT … FOR UPDATE`` of the head row) or chains at commit under its own lock. Call it
+        last, just before ``commit``."""
         ...
 
     def last_audit_entry(self) -> AuditEntry | None:

@@ -55,7 +55,7 @@ from typing import Any
 import attrs
 
 import minzu_core.fields as fields
-from minzu_core.codes.masking import ADDRESS_KEEP, mask_address, mask_name
+from minzu_core.codes.masking import mask_address, mask_name
 from minzu_core.codes.phone import mask_phone
 from minzu_core.codes.resident_id import mask_resident_id
 from minzu_core.errors import PermissionDeniedError, ValidationError
@@ -173,15 +173,6 @@ def groups_of(field: SensitiveField, *, minor: bool = False) -> frozenset[FieldG
 # -- masking ------------------------------------------------------------------------------------
 
 
-def _mask_address(text: str) -> str:
-    value = text.strip()
-    if len(value) > ADDRESS_KEEP:
-        return mask_address(value)
-    # A short address would come back whole from mask_address: keep at most half of it.
-    keep = len(value) // 2
-    return value[:keep] + _MASK * (len(value) - keep)
-
-
 def _mask_text(value: Any) -> str:
     return value if isinstance(value, str) and _MASK in value else _MASK * len(str(value).strip())
 
@@ -208,7 +199,7 @@ def mask_value(field: SensitiveField, value: Any) -> Any:
         SensitiveField.NAME: mask_name,
         SensitiveField.ID_NUMBER: mask_resident_id,
         SensitiveField.PHONE: mask_phone,
-        SensitiveField.ADDRESS: _mask_address,
+        SensitiveField.ADDRESS: mask_address,
     }[field](value)
     return masked if _MASK in masked else _mask_text(value)
 

@@ -185,7 +185,7 @@ class ServiceRepository(CaseRepository[_Storage, ServiceRequest]):
 
     def _visible(self, case: ServiceRequest) -> ServiceRequest:
         self._check_covers(case.unit_code, self.LABEL, self.ID_FIELD)
-        return case
+        return self._shown(case)
 
     def find(self, request_id: uuid.UUID | str) -> ServiceRequest | None:
         """The request, or ``None``; raises PermissionDeniedError outside the actor's scope."""
@@ -237,7 +237,7 @@ class ServiceRepository(CaseRepository[_Storage, ServiceRequest]):
         query = self._query(
             within, window_id, category, states, received_from, received_to, None, limit, offset
         )
-        return [] if query is None else self._s.query_requests(query)
+        return [] if query is None else [self._shown(r) for r in self._s.query_requests(query)]
 
     def count(
         self,
@@ -274,7 +274,7 @@ class ServiceRepository(CaseRepository[_Storage, ServiceRequest]):
         """Open requests past their due date at ``as_of`` (computed in the store from the
         derived due date and pause columns)."""
         query = self._query(within, window_id, category, overdue_at=as_of)
-        return [] if query is None else self._s.query_requests(query)
+        return [] if query is None else [self._shown(r) for r in self._s.query_requests(query)]
 
     def count_overdue(
         self,

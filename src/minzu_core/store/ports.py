@@ -38,6 +38,7 @@ from minzu_core.history import HistoryPort
 from minzu_core.indicators.query import Aggregating
 from minzu_core.ledger.ports import LedgerPort
 from minzu_core.organisation.ports import OrganisationPort
+from minzu_core.privacy.audit import AuditPort
 from minzu_core.services.ports import ServicesPort
 
 __all__ = ["Analyzable", "SchemaManaged", "StoreBackend", "StoreSession"]
@@ -51,6 +52,7 @@ class StoreSession(
     OrganisationPort,
     DisputesPort,
     HistoryPort,
+    AuditPort,
     Aggregating,
     Protocol,
 ):

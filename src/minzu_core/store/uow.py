@@ -15,7 +15,7 @@ stored hierarchy, one active record per ID number, optimistic versions and the c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from types import TracebackType
@@ -31,10 +31,14 @@ from minzu_core.history import ChangeKind, ChangeRecord
 from minzu_core.ledger.repository import PersonRepository
 from minzu_core.organisation.repository import OrganisationRepository
 from minzu_core.privacy.actor import Actor
+from minzu_core.privacy.extensions import ExtensionRegistry
+from minzu_core.privacy.permissions import DEFAULT_PERMISSION_POLICY, FieldAccess, FieldGroup
+from minzu_core.privacy.trail import AuditRecorder, operation_of
 from minzu_core.repository import List
 from minzu_core.serialization import unstructure
 from minzu_core.services.model import Calendar, CalendarDays
 from minzu_core.services.repository import ServiceRepository
+from minzu_core.store.audit import AuditRepository
 from minzu_core.store.bulk import BufferedSession, BulkBatch, write_batch
 from minzu_core.store.ports import StoreBackend, StoreSession
 
@@ -54,6 +58,12 @@ class UnitOfWork:
         org: the :class:`~minzu_core.organisation.repository.OrganisationRepository`.
         activities: the :class:`~minzu_core.activities.repository.ActivityRepository`.
         disputes: the :class:`~minzu_core.disputes.DisputeRepository`.
+        audit: the :class:`~minzu_core.store.audit.AuditRepository` (queries of the trail).
+        access: what the actor may read in clear and write (:class:`FieldAccess`: the store's
+            permission policy for the actor's roles and the declared purpose).
+        reason: why the unit of work runs (recorded on its audit entries of reads).
+        extensions: the store's declared extension fields of persons.
+        trail: the :class:`~minzu_core.privacy.trail.AuditRecorder` of this unit of work.
         dispute_target_days: the mediation target recorded when a dispute is accepted.
         calendar: how promised days are counted (calendar days unless the store says otherwise).
     """
@@ -65,10 +75,24 @@ class UnitOfWork:
         clock: Clock,
         calendar: Calendar | None = None,
         dispute_target_days: int = DEFAULT_TARGET_DAYS,
+        *,
+        access: FieldAccess | None = None,
+        reason: str = "",
+        audit_key: bytes | None = None,
+        extensions: ExtensionRegistry | None = None,
     ) -> None:
         self._backend = backend
         self.actor = actor
         self.clock = clock
+        self.access: FieldAccess = (
+            access
+            if access is not None
+            else DEFAULT_PERMISSION_POLICY.access(actor.roles, unrestricted=actor.unrestricted)
+        )
+        self.reason = reason
+        self.extensions: ExtensionRegistry = extensions or ExtensionRegistry()
+        self.trail = AuditRecorder(actor.id, clock, self.access, reason)
+        self._audit_key = audit_key
         self.calendar: Calendar = calendar or CalendarDays()
         self.dispute_target_days: int = dispute_target_days
         self._session: StoreSession | None = None
@@ -79,6 +103,7 @@ class UnitOfWork:
         self.org = OrganisationRepository(self)
         self.activities = ActivityRepository(self)
         self.disputes = DisputeRepository(self)
+        self.audit = AuditRepository(self)
 
     # -- transaction control -------------------------------------------------------------------
     def __enter__(self) -> UnitOfWork:
@@ -108,16 +133,27 @@ class UnitOfWork:
         return self._session
 
     def commit(self) -> None:
-        """Commit everything done since the block started (or since the last commit)."""
+        """Commit everything done since the block started (or since the last commit), with
+        the audit entries of its writes and clear reads (appended last, in the same
+        transaction). If the commit fails, the entries of the reads are still appended."""
+        self._refuse_in_bulk("commit")
         session = self._session
         if session is None:
+            self._append_reads()
             return
-        self._refuse_in_bulk("commit")
+        committed = False
         try:
+            drafts = self.trail.pending()
+            if drafts:
+                session.append_audit(drafts, key=self._audit_key)
             session.commit()
+            committed = True
+            self.trail.clear()
         finally:
             self._session = None
             session.close()
+            if not committed:
+                self._append_reads()
 
     @contextmanager
     def bulk(self) -> Iterator[BulkBatch]:
@@ -160,6 +196,21 @@ class UnitOfWork:
                     session.rollback()
             finally:
                 session.close()
+        self._append_reads()
+
+    def _append_reads(self) -> None:
+        """Append the audit entries of clear reads of a transaction that did not commit (what
+        was seen stays recorded); the drafts of its writes are dropped with the writes."""
+        reads = self.trail.pending_reads()
+        self.trail.clear()
+        if not reads:
+            return
+        session = self._backend.begin()
+        try:
+            session.append_audit(reads, key=self._audit_key)
+            session.commit()
+        finally:
+            session.close()
 
     # -- helpers shared by repositories ----------------------------------------------------------
     def record(
@@ -170,8 +221,12 @@ class UnitOfWork:
         kind: ChangeKind,
         reason: str,
         snapshot: Any,
+        *,
+        field_groups: Iterable[FieldGroup] = (),
+        subjects: Iterable[str] = (),
     ) -> ChangeRecord:
-        """Append a history record for a change made in this unit of work."""
+        """Append a history record for a change made in this unit of work, and its audit
+        entry (the field groups written, the persons it concerns)."""
         record = ChangeRecord(
             entity_type=entity_type,
             entity_id=entity_id,
@@ -183,6 +238,14 @@ class UnitOfWork:
             snapshot=unstructure(snapshot),
         )
         self.session.append_history(record)
+        self.trail.wrote(
+            operation_of(kind),
+            entity_type,
+            entity_id,
+            groups=field_groups,
+            reason=reason,
+            subjects=subjects,
+        )
         return record
 
     def history(self, entity_type: str, entity_id: str) -> List[ChangeRecord]:

@@ -23,9 +23,12 @@ The stateful machines of :mod:`minzu_core.testing.stateful` (``LedgerAgree``,
 ``ServiceRequestsAgree``, ``DisputesAgree``) compare an adapter with the memory store over random
 sequences of operations: subclass one, override ``open_candidate`` to open your store, and expose
 its ``TestCase`` (see that module). :mod:`minzu_core.testing.samples` holds the sample hierarchy
-and person the suites build on.
+and person the suites build on. :class:`~minzu_core.testing.pii.PiiScanner` finds raw ID
+numbers, phones and full names of the test data in log records, error messages and reprs (the
+library's own suite runs it on every test; see ``tests/conftest.py``).
 """
 
 from minzu_core.testing.contract import StoreContract
+from minzu_core.testing.pii import Finding, PiiScanner, ScanResult
 
-__all__ = ["StoreContract"]
+__all__ = ["Finding", "PiiScanner", "ScanResult", "StoreContract"]

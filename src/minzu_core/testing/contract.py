@@ -39,6 +39,8 @@ from minzu_core.testing.contract_bulk import BulkContract
 from minzu_core.testing.contract_disputes import DisputeContract
 from minzu_core.testing.contract_indicators import IndicatorContract
 from minzu_core.testing.contract_organisation import OrganisationContract
+from minzu_core.testing.contract_privacy import PrivacyContract
+from minzu_core.testing.contract_rights import RightsContract
 from minzu_core.testing.contract_scope import ScopeContract
 from minzu_core.testing.contract_support import act_in_turn, assert_stale_write_refused
 from minzu_core.testing.fuzz import FuzzContract
@@ -61,6 +63,8 @@ class StoreContract(
     IndicatorContract,
     BulkContract,
     ScopeContract,
+    PrivacyContract,
+    RightsContract,
     FuzzContract,
 ):
     """The shared contract suite. Override ``store_backend`` to yield a fresh, empty backend."""

@@ -13,6 +13,7 @@ from minzu_core.clock import CST
 from minzu_core.errors import DuplicateError, PermissionDeniedError, StoreError, ValidationError
 from minzu_core.hierarchy.model import Unit
 from minzu_core.privacy.actor import Actor
+from minzu_core.privacy.permissions import COMMUNITY_CADRE
 from minzu_core.services.model import ServiceCategory, ServiceRequest, ServiceWindow
 from minzu_core.store.factory import Store
 from minzu_core.testing.samples import ADMIN, COMMUNITY_A, COMMUNITY_B, TOWN_VILLAGE, sample_person
@@ -59,7 +60,7 @@ class BulkContract:
         with store.unit_of_work(ADMIN) as uow:
             uow.people.add(sample_person(seq=350), reason="登记")
             uow.commit()
-        cadre = Actor.for_units("nanpu", "360103001")
+        cadre = Actor.for_units("nanpu", "360103001", roles={COMMUNITY_CADRE})
         with store.unit_of_work(cadre) as uow:
             with uow.bulk() as batch:
                 uow.people.add(sample_person(seq=351), reason="导入")

@@ -16,6 +16,7 @@ from minzu_core.errors import (
 )
 from minzu_core.ledger.model import Person
 from minzu_core.privacy.actor import Actor
+from minzu_core.privacy.permissions import MASKED_TEXT, MEDIATOR
 from minzu_core.store.factory import Store
 from minzu_core.testing.contract_support import act_in_turn, assert_stale_write_refused
 from minzu_core.testing.samples import sample_person
@@ -194,11 +195,43 @@ class DisputeContract:
             assert [d.id for d in uow.disputes.list()] == [dispute.id]
             with pytest.raises(PermissionDeniedError):
                 uow.disputes.act(dispute.id, "notify_rights", at=T0 + timedelta(hours=3))
-        township = Actor.for_units("township", "360103001")
-        with store.unit_of_work(township) as uow:
+        township = Actor.for_units("township", "360103001", roles={MEDIATOR})
+        with store.unit_of_work(township, purpose="矛盾调解") as uow:
             assert uow.disputes.get(dispute.id).narrative == "商铺租金纠纷, 双方情绪激动"
             uow.disputes.act(dispute.id, "notify_rights", at=T0 + timedelta(hours=3))
             uow.commit()
+        with store.unit_of_work(township) as uow:  # without the purpose: masked, never blank
+            seen = uow.disputes.get(dispute.id)
+            assert seen.narrative == MASKED_TEXT
+            uow.disputes.act(
+                seen,
+                "session",
+                at=T0 + timedelta(hours=4),
+                note="第一次调解",
+                mediators=["调解员甲"],
+                summary="首次调解",
+            )
+            uow.commit()
+        with store.unit_of_work(_ADMIN) as uow:  # the mask was never stored
+            stored = uow.disputes.get(dispute.id)
+            assert stored.narrative == "商铺租金纠纷, 双方情绪激动"
+            assert stored.events[-1].note == "第一次调解"
+        with store.unit_of_work(township) as uow:
+            assert uow.disputes.get(dispute.id).events[-1].note == MASKED_TEXT
+            with pytest.raises(ValidationError) as err:  # a mask is never stored
+                uow.disputes.register(
+                    Dispute.register(
+                        origin_unit=COMMUNITY,
+                        category="经营/租赁",
+                        severity="一般",
+                        source="当事人申请",
+                        registered_at=T0,
+                        actor_id=township.id,
+                        parties=[Party(name="甲"), Party(name="乙")],
+                        narrative=MASKED_TEXT,
+                    )
+                )
+            assert err.value.code == "masked_value"
         with store.unit_of_work(Actor.for_units("other", "360103101")) as uow:
             with pytest.raises(PermissionDeniedError):
                 uow.disputes.get(dispute.id)

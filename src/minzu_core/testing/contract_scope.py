@@ -15,13 +15,16 @@ from minzu_core.disputes.model import Dispute, Party
 from minzu_core.errors import PermissionDeniedError
 from minzu_core.ledger.model import Person, Residence, ResidenceStatus
 from minzu_core.privacy.actor import Actor
+from minzu_core.privacy.permissions import COMMUNITY_CADRE
 from minzu_core.store.factory import Store
 from minzu_core.testing.samples import ADMIN, COMMUNITY_A, TOWN_COMMUNITY, sample_person
 
 __all__ = ["ScopeContract"]
 
-NANPU = Actor.for_units("nanpu-cadre", "360103001")  # the township of COMMUNITY_A
-TAOHUA = Actor.for_units("taohua-cadre", "360103101")  # the township of TOWN_COMMUNITY
+# Community cadres of two townships, reading for ledger management (in clear).
+NANPU = Actor.for_units("nanpu-cadre", "360103001", roles={COMMUNITY_CADRE})  # of COMMUNITY_A
+TAOHUA = Actor.for_units("taohua-cadre", "360103101", roles={COMMUNITY_CADRE})  # TOWN_COMMUNITY
+PURPOSE = "ledger_management"
 
 
 def _moved(store: Store, seq: int) -> Person:
@@ -42,7 +45,7 @@ class ScopeContract:
 
     def test_a_unit_the_person_left_no_longer_sees_the_record(self, store: Store) -> None:
         moved = _moved(store, 601)
-        with store.unit_of_work(NANPU) as uow:
+        with store.unit_of_work(NANPU, purpose=PURPOSE) as uow:
             with pytest.raises(PermissionDeniedError):
                 uow.people.get(moved.id)
             assert uow.people.likely_duplicates(attrs.evolve(moved, id=uuid.uuid4())) == []
@@ -50,7 +53,7 @@ class ScopeContract:
             assert uow.people.count(within=COMMUNITY_A) == 0
             with pytest.raises(PermissionDeniedError):  # nor change it (a new phone …)
                 uow.people.save(attrs.evolve(moved, phone="13900009999"), reason="更正")
-        with store.unit_of_work(TAOHUA) as uow:
+        with store.unit_of_work(TAOHUA, purpose=PURPOSE) as uow:
             assert uow.people.get(moved.id) == moved
             assert [p.id for p in uow.people.list()] == [moved.id]
         with store.unit_of_work(ADMIN) as uow:  # the history stays: past episodes still match
@@ -58,7 +61,7 @@ class ScopeContract:
 
     def test_a_unit_cannot_drop_another_units_episode(self, store: Store) -> None:
         moved = _moved(store, 602)
-        with store.unit_of_work(TAOHUA) as uow:
+        with store.unit_of_work(TAOHUA, purpose=PURPOSE) as uow:
             current = uow.people.get(moved.id)
             with pytest.raises(PermissionDeniedError) as err:
                 uow.people.save(
@@ -70,7 +73,7 @@ class ScopeContract:
 
     def test_no_link_to_a_person_outside_the_scope(self, store: Store) -> None:
         moved = _moved(store, 603)
-        with store.unit_of_work(NANPU) as uow:
+        with store.unit_of_work(NANPU, purpose=PURPOSE) as uow:
             with pytest.raises(PermissionDeniedError) as err:
                 uow.people.add(
                     attrs.evolve(sample_person(seq=604), guardian_id=moved.id), reason="登记"
