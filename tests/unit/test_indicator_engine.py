@@ -116,7 +116,7 @@ def _small(url: str) -> Store:
         ):
             uow.people.add(
                 Person(
-                    name="示例",
+                    name="马丽",
                     ethnicity=ethnicity,
                     phone="13900000000",
                     residences=[

@@ -30,6 +30,7 @@ from minzu_core.cli.common import (
     out_console,
 )
 from minzu_core.cli.keys import keys_app
+from minzu_core.cli.ledger import ledger_app
 from minzu_core.cli.rights import person_app, retention_app
 from minzu_core.errors import StoreError
 
@@ -54,6 +55,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(keys_app, name="keys")
 app.add_typer(person_app, name="person")
 app.add_typer(retention_app, name="retention")
+app.add_typer(ledger_app, name="ledger")
 
 
 @app.callback()
