@@ -44,6 +44,8 @@ __all__ = [
     "PRIVACY_NOTE_EN",
     "PRIVACY_NOTE_ZH",
     "TemplateFormat",
+    "load_openpyxl",
+    "missing_openpyxl",
     "write_template",
 ]
 
@@ -109,17 +111,19 @@ _ACCEPTED: Final = (
 )
 
 
-def _missing_openpyxl() -> ConfigurationError:
+def missing_openpyxl() -> ConfigurationError:
+    """The error for XLSX work without openpyxl (``code="missing_dependency"``, with the
+    install hint)."""
     return ConfigurationError(
-        "写入XLSX模板需要 openpyxl: pip install minzu-core[indicators]",
-        "writing the XLSX template needs openpyxl: pip install minzu-core[indicators]",
+        "读写XLSX文件需要 openpyxl: pip install minzu-core[indicators]",
+        "reading or writing XLSX files needs openpyxl: pip install minzu-core[indicators]",
         code="missing_dependency",
         field="format",
         details={"package": "openpyxl", "install": "pip install minzu-core[indicators]"},
     )
 
 
-def _openpyxl() -> tuple[Any, Any, Any]:
+def load_openpyxl() -> tuple[Any, Any, Any]:
     """openpyxl's workbook, styles and data-validation modules (an optional dependency, of the
     ``indicators`` extra; imported here, not at module import, and untyped: ``Any``)."""
     try:
@@ -129,7 +133,7 @@ def _openpyxl() -> tuple[Any, Any, Any]:
             importlib.import_module("openpyxl.worksheet.datavalidation"),
         )
     except ImportError:
-        raise _missing_openpyxl() from None
+        raise missing_openpyxl() from None
 
 
 def _check_format(format: str) -> TemplateFormat:
@@ -203,7 +207,7 @@ def write_template(
     chosen = _check_format(format)
     target = Path(path)
     if chosen == "xlsx":
-        modules = _openpyxl()
+        modules = load_openpyxl()
         with _replacing(target, overwrite=overwrite) as temporary:
             _write_xlsx(temporary, *modules)
     else:
