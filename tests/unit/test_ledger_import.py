@@ -409,7 +409,13 @@ def test_changed_phone_is_an_update_with_history(store: Store, tmp_path: Path) -
     assert len(a.residences) == 1
     with store.unit_of_work(ADMIN) as uow:
         kinds = [r.kind for r in uow.people.history(a.id)]
-    assert kinds == [ChangeKind.CREATED, ChangeKind.CORRECTED]
+    assert kinds == [ChangeKind.CREATED, ChangeKind.UPDATED]  # a new phone: a real change
+    rows[0][1][1] = rows[0][1][1] + "甫"  # the name was recorded wrong: a correction
+    _write_csv(path, rows)
+    assert _counts(_import(store, path))["updated"] == 1
+    with store.unit_of_work(ADMIN) as uow:
+        kinds = [r.kind for r in uow.people.history(a.id)]
+    assert kinds == [ChangeKind.CREATED, ChangeKind.UPDATED, ChangeKind.CORRECTED]
 
 
 def test_changed_community_is_a_new_residence_episode(store: Store, tmp_path: Path) -> None:

@@ -14,8 +14,10 @@ Matching:
 
 * a row with an ID number is matched by it (``uow.people.find_by_id_number``): not found →
   *created*; found and equal on every imported field → *unchanged*; otherwise *updated* with
-  history — a changed community is a move (a new residence episode, :meth:`Person.move`), any
-  other change is recorded as a correction;
+  history — a changed community is a move (a new residence episode, :meth:`Person.move`); a
+  changed name, gender, birth date, ethnicity or household division is a *correction* (those
+  facts do not change in the world: the ledger had them wrong); any other change (a new phone,
+  address, occupation, employer, language level) is a real change (``updated``);
 * a row without an ID number is compared with the likely duplicates in scope (same name, birth
   date and ethnicity, :meth:`PersonRepository.likely_duplicates`): one equal on every imported
   field → *unchanged*; a likely match that differs → *held* for a decision (neither merged nor
@@ -123,6 +125,20 @@ def _check_counts(summary: ImportSummary) -> None:
             code="summary_mismatch",
             details={"read": summary.read, "accounted": total},
         )
+
+
+#: The fields whose change is the correction of a recording mistake, not a change in the world.
+_IDENTITY_FACTS = ("name", "gender", "birth_date", "ethnicity")
+
+
+def _identity_changed(before: Person, after: Person) -> bool:
+    """Whether ``after`` corrects an identity fact of ``before`` (see :data:`_IDENTITY_FACTS`),
+    or its household division."""
+    if any(getattr(before, name) != getattr(after, name) for name in _IDENTITY_FACTS):
+        return True
+    old = before.household.division_code if before.household else None
+    new = after.household.division_code if after.household else None
+    return old != new
 
 
 @attrs.frozen
@@ -563,7 +579,8 @@ class _Importer:
                 self.seen_ids.add(candidate.id_number)
                 if merged == existing:
                     return RowOutcome(number, "unchanged"), None
-                people.save(merged, reason=reason, correction=not moved)
+                correction = not moved and _identity_changed(existing, merged)
+                people.save(merged, reason=reason, correction=correction)
                 return RowOutcome(number, "updated"), None
             return self._without_id(candidate, values, community, number)
         except MinzuError as error:
