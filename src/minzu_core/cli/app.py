@@ -29,6 +29,7 @@ from minzu_core.cli.common import (
     friendly,
     out_console,
 )
+from minzu_core.cli.exchange import exchange_app
 from minzu_core.cli.keys import keys_app
 from minzu_core.cli.ledger import ledger_app
 from minzu_core.cli.rights import person_app, retention_app
@@ -56,6 +57,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(person_app, name="person")
 app.add_typer(retention_app, name="retention")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(exchange_app, name="exchange")
 
 
 @app.callback()

@@ -17,16 +17,23 @@
 The file is written to a temporary name beside ``path`` and renamed into place, and an existing
 file is never overwritten unless ``overwrite=True`` (a template written over a filled-in ledger
 would lose it).
+
+:func:`write_ledger` writes a filled-in ledger in the same layout (the export's writer,
+:mod:`minzu_core.interchange.exporter`): the same sheets, header rows, drop-down lists and
+formats, with one data row per record, streamed (openpyxl's write-only mode; the CSV line by
+line); ID numbers, phones and codes as text cells, dates as date cells, and a text that starts
+with ``=`` kept as text, never a formula.
 """
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import importlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -44,8 +51,10 @@ __all__ = [
     "PRIVACY_NOTE_EN",
     "PRIVACY_NOTE_ZH",
     "TemplateFormat",
+    "ledger_cell_text",
     "load_openpyxl",
     "missing_openpyxl",
+    "write_ledger",
     "write_template",
 ]
 
@@ -232,7 +241,7 @@ def _format_of(col: Column) -> str | None:
 
 
 def _write_xlsx(path: Path, openpyxl: Any, styles: Any, datavalidation: Any) -> None:
-    Alignment, Font, PatternFill = styles.Alignment, styles.Font, styles.PatternFill
+    Alignment, Font = styles.Alignment, styles.Font
     DataValidation = datavalidation.DataValidation
 
     book = openpyxl.Workbook()
@@ -242,26 +251,46 @@ def _write_xlsx(path: Path, openpyxl: Any, styles: Any, datavalidation: Any) -> 
     explanation = book.create_sheet(EXPLANATION_SHEET)
     codes = book.create_sheet(CODES_SHEET)
 
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
-    english_fill = PatternFill("solid", fgColor="F2F2F2")
-    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for index, col in enumerate(COLUMNS):
-        letter = column_letter(index)
         zh = sheet.cell(row=1, column=index + 1, value=col.header_zh)
-        zh.font = Font(bold=True, color="C00000" if col.required else "000000")
-        zh.fill, zh.alignment = header_fill, centred
         en = sheet.cell(row=2, column=index + 1, value=col.header_en)
-        en.font = Font(italic=True, color="595959", size=9)
-        en.fill, en.alignment = english_fill, centred
-        dimension = sheet.column_dimensions[letter]
+        _style_headers(zh, en, col, styles)
+    _size_columns(sheet)
+    sheet.freeze_panes = f"A{FIRST_DATA_ROW}"
+
+    ranges = _write_codes(codes, Font)
+    for validation in _validations(ranges, DataValidation):
+        sheet.add_data_validation(validation)
+
+    _write_explanation(explanation, Font, Alignment)
+    book.save(path)
+
+
+def _style_headers(zh: Any, en: Any, col: Column, styles: Any) -> None:
+    """Style the Chinese and English header cells of ``col`` (required columns in red)."""
+    Alignment, Font, PatternFill = styles.Alignment, styles.Font, styles.PatternFill
+    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    zh.font = Font(bold=True, color="C00000" if col.required else "000000")
+    zh.fill, zh.alignment = PatternFill("solid", fgColor="DDEBF7"), centred
+    en.font = Font(italic=True, color="595959", size=9)
+    en.fill, en.alignment = PatternFill("solid", fgColor="F2F2F2"), centred
+
+
+def _size_columns(sheet: Any) -> None:
+    """The data sheet's column widths and formats, and the English header row's height."""
+    for index, col in enumerate(COLUMNS):
+        dimension = sheet.column_dimensions[column_letter(index)]
         dimension.width = col.width
         number_format = _format_of(col)
         if number_format is not None:
             dimension.number_format = number_format
     sheet.row_dimensions[2].height = 30
-    sheet.freeze_panes = f"A{FIRST_DATA_ROW}"
 
-    ranges = _write_codes(codes, Font)
+
+def _validations(ranges: dict[str, str], DataValidation: Any) -> list[Any]:
+    """The drop-down lists of the vocabulary columns (``ranges``: key → range formula), from
+    the first data row to the sheet's last row."""
+    validations: list[Any] = []
     for index, col in enumerate(COLUMNS):
         if col.key not in ranges:
             continue
@@ -282,10 +311,8 @@ def _write_xlsx(path: Path, openpyxl: Any, styles: Any, datavalidation: Any) -> 
             showInputMessage=True,
         )
         validation.add(f"{letter}{FIRST_DATA_ROW}:{letter}{LAST_ROW}")
-        sheet.add_data_validation(validation)
-
-    _write_explanation(explanation, Font, Alignment)
-    book.save(path)
+        validations.append(validation)
+    return validations
 
 
 def _write_codes(codes: Any, font: Any) -> dict[str, str]:
@@ -363,3 +390,185 @@ def _write_explanation(sheet: Any, font: Any, alignment: Any) -> None:
     for letter, width in zip("ABCDEFGH", (8, 18, 26, 10, 16, 48, 56, 30), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
+
+
+# -- a filled-in ledger (the export's writer) ---------------------------------------------------
+
+
+def ledger_cell_text(value: Any) -> str:
+    """A ledger cell value as the CSV ledger writes it: blank for ``None``, a date as
+    ``2019-03-01``, anything else as its text."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def write_ledger(
+    path: str | os.PathLike[str],
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    format: str = "xlsx",
+    overwrite: bool = False,
+) -> int:
+    """Write a filled-in ledger to ``path``: the template's own layout (the same sheets, header
+    rows, drop-down lists, formats and 说明 sheet as :func:`write_template`) with one data row
+    per mapping of ``rows`` (column key → cell value: text, number, date or ``None``; keys not
+    given are blank), from row :data:`FIRST_DATA_ROW`. Returns the number of data rows.
+
+    ``rows`` is consumed once, as it comes: the XLSX is written in openpyxl's write-only mode
+    and the CSV line by line, so memory does not grow with the number of rows. As for the
+    template, the file is written beside ``path`` and renamed into place.
+
+    Raises:
+        ValidationError: as :func:`write_template`; ``unknown_column`` for a key that is not a
+            column key.
+        ConfigurationError: ``missing_dependency`` for XLSX without openpyxl.
+    """
+    chosen = _check_format(format)
+    target = Path(path)
+    if chosen == "xlsx":
+        modules = load_openpyxl()
+        with _replacing(target, overwrite=overwrite) as temporary:
+            return _write_filled_xlsx(temporary, rows, *modules)
+    with _replacing(target, overwrite=overwrite) as temporary:
+        return _write_filled_csv(temporary, rows)
+
+
+_KEYS: Final[frozenset[str]] = frozenset(c.key for c in COLUMNS)
+
+
+def _checked_keys(row: Mapping[str, Any]) -> None:
+    unknown = sorted(set(row) - _KEYS)
+    if unknown:
+        raise ValidationError(
+            "未知的列",
+            "unknown column keys",
+            code="unknown_column",
+            field=unknown[0],
+            details={"keys": unknown},
+        )
+
+
+def _write_filled_csv(path: Path, rows: Iterable[Mapping[str, Any]]) -> int:
+    written = 0
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([c.header_zh for c in COLUMNS])
+        writer.writerow([c.header_en for c in COLUMNS])
+        for row in rows:
+            _checked_keys(row)
+            writer.writerow([ledger_cell_text(row.get(c.key)) for c in COLUMNS])
+            written += 1
+    return written
+
+
+class _BufferedSheet:
+    """A small sheet written in write-only mode through the ``cell()`` calls of the template's
+    own sheet writers (:func:`_write_codes`, :func:`_write_explanation`): the cells are kept
+    and appended row by row by :meth:`flush`."""
+
+    def __init__(self, sheet: Any, cell_type: Any) -> None:
+        self._sheet = sheet
+        self._cell_type = cell_type
+        self._cells: dict[tuple[int, int], Any] = {}
+        self.column_dimensions = sheet.column_dimensions
+        self.protection = sheet.protection
+
+    @property
+    def freeze_panes(self) -> Any:
+        """The write-only sheet's frozen panes."""
+        return self._sheet.freeze_panes
+
+    @freeze_panes.setter
+    def freeze_panes(self, value: Any) -> None:
+        self._sheet.freeze_panes = value
+
+    def cell(self, row: int, column: int, value: Any = None) -> Any:
+        """A detached cell placed at (``row``, ``column``), styled by the caller."""
+        made = self._cell_type(self._sheet, value=value)
+        self._cells[(row, column)] = made
+        return made
+
+    def flush(self) -> None:
+        """Append the kept cells to the write-only sheet, row by row."""
+        if not self._cells:
+            return
+        last_row = max(r for r, _ in self._cells)
+        last_column = max(c for _, c in self._cells)
+        for r in range(1, last_row + 1):
+            self._sheet.append([self._cells.get((r, c)) for c in range(1, last_column + 1)])
+
+
+def _data_cell(sheet: Any, cell_type: Any, col: Column, value: Any) -> Any:
+    """One data cell of the XLSX ledger: codes kept as text, dates formatted as dates, and a
+    text never read as a formula."""
+    if value is None:
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        cell = cell_type(sheet, value=value)
+        cell.number_format = "yyyy-mm-dd"
+        return cell
+    if col.kind is ColumnKind.CODE or (isinstance(value, str) and value.startswith("=")):
+        cell = cell_type(sheet, value=value if isinstance(value, str) else str(value))
+        cell.data_type = "s"  # a text cell, even when it starts with "=" or looks like a number
+        cell.number_format = "@"
+        return cell
+    return value
+
+
+def _write_filled_xlsx(
+    path: Path,
+    rows: Iterable[Mapping[str, Any]],
+    openpyxl: Any,
+    styles: Any,
+    datavalidation: Any,
+) -> int:
+    cell_type = importlib.import_module("openpyxl.cell").WriteOnlyCell
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet(DATA_SHEET)
+    explanation = _BufferedSheet(book.create_sheet(EXPLANATION_SHEET), cell_type)
+    codes = _BufferedSheet(book.create_sheet(CODES_SHEET), cell_type)
+
+    _size_columns(sheet)
+    sheet.freeze_panes = f"A{FIRST_DATA_ROW}"
+    ranges = _write_codes(codes, styles.Font)
+    for validation in _validations(ranges, datavalidation.DataValidation):
+        sheet.data_validations.append(validation)
+    zh_row: list[Any] = []
+    en_row: list[Any] = []
+    for col in COLUMNS:
+        zh = cell_type(sheet, value=col.header_zh)
+        en = cell_type(sheet, value=col.header_en)
+        _style_headers(zh, en, col, styles)
+        zh_row.append(zh)
+        en_row.append(en)
+    sheet.append(zh_row)
+    sheet.append(en_row)
+    written = 0
+    try:
+        for row in rows:
+            _checked_keys(row)
+            sheet.append([_data_cell(sheet, cell_type, c, row.get(c.key)) for c in COLUMNS])
+            written += 1
+        _write_explanation(explanation, styles.Font, styles.Alignment)
+        explanation.flush()
+        codes.flush()
+    except BaseException:
+        _discard(book)
+        raise
+    book.save(path)
+    return written
+
+
+def _discard(book: Any) -> None:
+    """Close the sheets of a write-only workbook that will not be saved and remove their
+    temporary files (openpyxl writes each sheet to one until the workbook is saved)."""
+    for worksheet in book.worksheets:
+        with contextlib.suppress(Exception):
+            worksheet.close()
+        with contextlib.suppress(Exception):
+            Path(worksheet._writer.out).unlink(missing_ok=True)

@@ -37,7 +37,9 @@ from minzu_core.store.factory import Store
 from minzu_core.store.ports import StoreBackend
 from minzu_core.testing.contract_bulk import BulkContract
 from minzu_core.testing.contract_disputes import DisputeContract
+from minzu_core.testing.contract_exchange import ExchangeContract
 from minzu_core.testing.contract_indicators import IndicatorContract
+from minzu_core.testing.contract_interchange import InterchangeContract
 from minzu_core.testing.contract_organisation import OrganisationContract
 from minzu_core.testing.contract_privacy import PrivacyContract
 from minzu_core.testing.contract_rights import RightsContract
@@ -65,6 +67,8 @@ class StoreContract(
     ScopeContract,
     PrivacyContract,
     RightsContract,
+    InterchangeContract,
+    ExchangeContract,
     FuzzContract,
 ):
     """The shared contract suite. Override ``store_backend`` to yield a fresh, empty backend."""
