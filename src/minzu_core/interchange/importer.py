@@ -552,7 +552,7 @@ class _Importer:
         self.reason = reason
         self.counts = counts
         self.seen_ids: set[str] = set()
-        self.seen_keys: set[tuple[str, dt.date, str]] = set()
+        self.seen_keys: set[tuple[str, dt.date | None, str]] = set()
 
     def row(self, parsed: ParsedRow) -> tuple[RowOutcome | None, Person | None]:
         """The outcome of one parsed row, or ``(None, person)`` for a record to create."""
@@ -609,8 +609,6 @@ class _Importer:
         for match in matches:
             if match.id_number is None and _merged(match, values, community)[0] == match:
                 return RowOutcome(row, "unchanged"), None
-        if candidate.birth_date is None:
-            return None, candidate
         key = (candidate.name, candidate.birth_date, candidate.ethnicity)
         if matches or key in self.seen_keys:
             return _held(row), None

@@ -192,15 +192,19 @@ class PersonRepository(Repository[_Storage]):
 
     def likely_duplicates(self, person: Person) -> List[Person]:
         """Active records (in scope) that may be the same person: same name, birth date and
-        ethnicity, another id. Offered for a merge decision (:meth:`merge`)."""
+        ethnicity, another id; for a record whose birth date is unknown, the records of the
+        same name and ethnicity whose birth date is unknown too. Offered for a merge decision
+        (:meth:`merge`)."""
         person = self._typed(person, Person, "person")
-        if person.birth_date is None:
-            return []
+        born = person.birth_date if isinstance(person.birth_date, date) else None
+        if born is None and fields.is_withheld(person.birth_date):
+            return []  # a masked birth date matches nothing
         query = self._scoped_now(
-            None,
-            PersonQuery(name=person.name, birth_date=person.birth_date, ethnicity=person.ethnicity),
+            None, PersonQuery(name=person.name, birth_date=born, ethnicity=person.ethnicity)
         )
         found = [] if query is None else self._s.query_persons(query)
+        if born is None:
+            found = [p for p in found if p.birth_date is None]
         return [self._shown(p) for p in found if p.id != person.id]
 
     def history(self, person_id: uuid.UUID | str) -> List[ChangeRecord]:
