@@ -136,13 +136,13 @@ def subjects_of(record: Any) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _same_history(given: Any, current: Any, shown: Callable[[Any], Any]) -> bool:
+def _same_history(given: Any, current: Any, masked: Callable[[Any], tuple[Any, bool]]) -> bool:
     """Whether a case passed to an action has the stored history (as stored, or as the actor
     sees it: its notes may be masked)."""
     count = len(given.events)
     if given.events == current.events[:count]:
         return True
-    return bool(given.events == shown(current).events[:count])
+    return bool(given.events == masked(current)[0].events[:count])
 
 
 def as_code(value: DivisionCode | str, field: str = "code") -> DivisionCode:
@@ -430,25 +430,22 @@ class CaseRepository(Repository[S], Generic[S, K], ABC):
 
     @abstractmethod
     def _visible(self, case: K) -> K:
-        """The case as the actor may see it; ``PermissionDeniedError`` outside the scope."""
+        """The case as the actor's scope lets them see it (``PermissionDeniedError`` outside
+        it); masking by field permissions is :meth:`_shown`'s."""
 
     def _before_act(self, current: K, action: str, data: dict[str, Any]) -> None:
         """Check the actor may take ``action`` and complete its ``data`` (e.g. a time limit)."""
 
-    def _shown(self, case: K) -> K:
-        """``case`` as the unit of work may see it: its free texts (a dispute's ``narrative``,
-        the notes of its events) masked without the ``narrative`` group in clear; a clear
-        read of them is recorded for the audit trail. Subclasses call it from
-        :meth:`_visible`."""
+    def _masked(self, case: K) -> tuple[K, bool]:
+        """``case`` as the unit of work may see it — its free texts (a dispute's
+        ``narrative``, the notes of its events) masked without the ``narrative`` group in clear
+        — and whether it shows any of them in clear. Records nothing."""
         narrative = getattr(case, "narrative", None)
         noted = any(e.note for e in case.events)
         if not narrative and not noted:
-            return case
+            return case, False
         if self._uow.access.can_read(SensitiveField.NARRATIVE):
-            self._uow.trail.read(
-                self.ENTITY, str(case.id), {FieldGroup.NARRATIVE}, subjects=subjects_of(case)
-            )
-            return case
+            return case, True
         changes: dict[str, Any] = {}
         if narrative:
             changes["narrative"] = MASKED_TEXT
@@ -456,7 +453,22 @@ class CaseRepository(Repository[S], Generic[S, K], ABC):
             changes["events"] = tuple(
                 _evolve(e, note=MASKED_TEXT) if e.note else e for e in case.events
             )
-        return _evolve(case, **changes)
+        return _evolve(case, **changes), False
+
+    def _shown(self, case: K) -> K:
+        """:meth:`_masked`, with a clear read of the free texts recorded for the audit trail:
+        what every read returns."""
+        shown, clear = self._masked(case)
+        if clear:
+            self._uow.trail.read(
+                self.ENTITY, str(case.id), {FieldGroup.NARRATIVE}, subjects=subjects_of(case)
+            )
+        return shown
+
+    def _view(self, case: K) -> K:
+        """The case as a read returns it: scope-checked and shaped (:meth:`_visible`), then
+        masked and its clear read audited (:meth:`_shown`)."""
+        return self._shown(self._visible(case))
 
     # -- the shared glue -----------------------------------------------------------------------
     def _open(self, case: K, reason: str, check: Callable[[K], None]) -> K:
@@ -529,7 +541,7 @@ class CaseRepository(Repository[S], Generic[S, K], ABC):
             self._uow.access.require_write({FieldGroup.NARRATIVE}, field="note")
         expected = current.version if given is None else given.version
         check_version(current.version, expected, self.LABEL[1])
-        if given is not None and not _same_history(given, current, self._shown):
+        if given is not None and not _same_history(given, current, self._masked):
             raise self._invalid_history("{}历史不一致", "the {} history does not match the store")
         changed = current.act(action, at=when, actor_id=self._uow.actor.id, note=note, **data)
         stored = _evolve(changed, version=current.version + 1)
@@ -542,7 +554,7 @@ class CaseRepository(Repository[S], Generic[S, K], ABC):
             reason=f"{action}",
             subjects=subjects_of(stored),
         )
-        return self._visible(stored)
+        return self._view(stored)
 
     # -- reads ---------------------------------------------------------------------------------
     def _stored_case(self, case_id: uuid.UUID | str) -> K:
@@ -557,7 +569,7 @@ class CaseRepository(Repository[S], Generic[S, K], ABC):
     def _find_case(self, case_id: uuid.UUID | str) -> K | None:
         """The case, or ``None``; ``PermissionDeniedError`` outside the actor's scope."""
         found = self._load(parse_uuid(case_id, self.ID_FIELD))
-        return None if found is None else self._visible(found)
+        return None if found is None else self._view(found)
 
     def _get_case(self, case_id: uuid.UUID | str) -> K:
         """Like :meth:`_find_case` but raises ``NotFoundError`` (the case's not-found code)."""

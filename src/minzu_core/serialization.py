@@ -16,14 +16,11 @@ from typing import Any, TypeVar
 import cattrs
 
 from minzu_core.codes.divisions import DivisionCode
+from minzu_core.fields import is_withheld
 
 __all__ = ["converter", "structure", "unstructure"]
 
 T = TypeVar("T")
-
-
-def _withheld(value: Any) -> bool:
-    return isinstance(value, str) and "*" in value
 
 
 def _make_converter() -> cattrs.Converter:
@@ -36,7 +33,7 @@ def _make_converter() -> cattrs.Converter:
     # it is kept as text both ways (see :func:`minzu_core.fields.is_withheld`).
     conv.register_unstructure_hook(date, lambda d: d if isinstance(d, str) else d.isoformat())
     conv.register_structure_hook(
-        date, lambda v, _: v if isinstance(v, date) or _withheld(v) else date.fromisoformat(v)
+        date, lambda v, _: v if isinstance(v, date) or is_withheld(v) else date.fromisoformat(v)
     )
     conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
     conv.register_structure_hook(
@@ -54,7 +51,7 @@ def _make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook_func(is_set, set_to_list)
     conv.register_structure_hook(
         uuid.UUID,
-        lambda v, _: v if isinstance(v, uuid.UUID) or _withheld(v) else uuid.UUID(str(v)),
+        lambda v, _: v if isinstance(v, uuid.UUID) or is_withheld(v) else uuid.UUID(str(v)),
     )
     return conv
 

@@ -9,13 +9,15 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from minzu_core.errors import MinzuError
+from minzu_core.errors import MinzuError, ValidationError
 
 __all__ = [
     "PrefixOption",
+    "ReportFormatOption",
     "SchemaOption",
     "SqlStoreOption",
     "StoreOption",
+    "check_report_format",
     "err_console",
     "friendly",
     "out_console",
@@ -48,3 +50,18 @@ def friendly(func: Any) -> Any:
             raise typer.Exit(2) from None
 
     return wrapper
+
+
+ReportFormatOption = Annotated[str, typer.Option("--format", help="text or json.")]
+
+
+def check_report_format(value: str) -> None:
+    """``ValidationError(code="invalid_format")`` unless a summary's ``--format`` is ``text``
+    or ``json``."""
+    if value not in ("text", "json"):
+        raise ValidationError(
+            "--format 须为 text 或 json",
+            "--format must be text or json",
+            code="invalid_format",
+            field="format",
+        )

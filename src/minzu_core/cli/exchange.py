@@ -27,7 +27,13 @@ from typing import Annotated
 
 import typer
 
-from minzu_core.cli.common import StoreOption, friendly, out_console
+from minzu_core.cli.common import (
+    ReportFormatOption,
+    StoreOption,
+    check_report_format,
+    friendly,
+    out_console,
+)
 
 __all__ = ["exchange_app"]
 
@@ -125,21 +131,14 @@ def receive(
     reason: Annotated[
         str, typer.Option("--reason", help="Recorded on every record created.")
     ] = "接收交换包 exchange receive",
-    format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    format: ReportFormatOption = "text",
 ) -> None:
     """Verify and import an exchange package (接收交换包): conflicts reported, never overwritten."""
-    from minzu_core.errors import ValidationError
     from minzu_core.interchange.exchange import Verifier, read_package, receive_exchange
     from minzu_core.privacy.actor import Actor
     from minzu_core.store.factory import open_store
 
-    if format not in ("text", "json"):
-        raise ValidationError(
-            "--format 须为 text 或 json",
-            "--format must be text or json",
-            code="invalid_format",
-            field="format",
-        )
+    check_report_format(format)
     verifier = Verifier.from_key_file(key_file)
     package = read_package(file)
     with (

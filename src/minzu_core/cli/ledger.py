@@ -32,7 +32,14 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from minzu_core.cli.common import StoreOption, err_console, friendly, out_console
+from minzu_core.cli.common import (
+    ReportFormatOption,
+    StoreOption,
+    check_report_format,
+    err_console,
+    friendly,
+    out_console,
+)
 
 __all__ = ["ledger_app"]
 
@@ -88,21 +95,14 @@ def import_(
         str | None,
         typer.Option("--encoding", help="The CSV's encoding (default: UTF-8, else GB18030)."),
     ] = None,
-    format: Annotated[str, typer.Option("--format", help="text or json.")] = "text",
+    format: ReportFormatOption = "text",
 ) -> None:
     """Import a ledger file (台账导入): every row created, updated, unchanged, rejected or held."""
-    from minzu_core.errors import ValidationError
     from minzu_core.interchange.importer import import_ledger
     from minzu_core.privacy.actor import Actor
     from minzu_core.store.factory import open_store
 
-    if format not in ("text", "json"):
-        raise ValidationError(
-            "--format 须为 text 或 json",
-            "--format must be text or json",
-            code="invalid_format",
-            field="format",
-        )
+    check_report_format(format)
     with (
         open_store(store) as opened,
         Progress(

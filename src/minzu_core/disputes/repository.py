@@ -81,7 +81,7 @@ class DisputeRepository(CaseRepository[_Storage, Dispute]):
             raise self._outside(self.LABEL, self.ID_FIELD)
         if not actor.covers(case.handling_unit) and case.narrative is not None:
             case = attrs.evolve(case, narrative=None)
-        return self._shown(case)
+        return case
 
     def _load(self, case_id: uuid.UUID) -> Dispute | None:
         return self._s.get_dispute(case_id)
@@ -182,7 +182,7 @@ class DisputeRepository(CaseRepository[_Storage, Dispute]):
         ``registered_from``/``to``, ``concluded_from``/``to``, ``overdue_at``), evaluated in
         the store."""
         query = self._query(within, limit=limit, offset=offset, **filters)
-        return [] if query is None else [self._visible(d) for d in self._s.query_disputes(query)]
+        return [] if query is None else [self._view(d) for d in self._s.query_disputes(query)]
 
     def count(self, *, within: DivisionCode | str | None = None, **filters: Any) -> int:
         """How many disputes :meth:`list` would return (counted in the store)."""

@@ -185,7 +185,7 @@ class ServiceRepository(CaseRepository[_Storage, ServiceRequest]):
 
     def _visible(self, case: ServiceRequest) -> ServiceRequest:
         self._check_covers(case.unit_code, self.LABEL, self.ID_FIELD)
-        return self._shown(case)
+        return case
 
     def find(self, request_id: uuid.UUID | str) -> ServiceRequest | None:
         """The request, or ``None``; raises PermissionDeniedError outside the actor's scope."""
